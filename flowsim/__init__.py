@@ -1,0 +1,48 @@
+"""flowsim: see what LINE notification messages do on the user's side.
+
+The engine (:class:`flowsim.Simulation`) models the user-side flows of
+``flows.md``; scenario files, the TUI and the HTTP sandbox drive it.  Flow B
+(consent not set, SMS needed) in a dozen lines::
+
+    from datetime import datetime, timedelta, timezone
+    from flowsim import Simulation, hash_number
+
+    sim = Simulation(start=datetime(2026, 4, 1, 9, tzinfo=timezone(timedelta(hours=9))))
+    sim.add_official_account("shop", "Example Shop")
+    sim.add_user("hanako", "+818000001234", created_at=sim.now - timedelta(days=400))
+    sent = sim.send_text("shop", hash_number("+818000001234"), "Your parcel ships today")
+    for action in ("open_consent", "agree", "open_phone_auth", "send_sms", "confirm_sms"):
+        sim.do("hanako", action)
+    sim.enter_pin("hanako", sim.last_pin("hanako"))
+    print(sim.explain(sent.message_id))   # m1 delivered for hanako: R14: Flow B ...
+
+See ``docs/engine.md`` for the guide.
+"""
+
+from .catalogue import Catalogue
+from .clock import SimClock
+from .engine import Simulation
+from .errors import (
+    ActionNotAllowedError,
+    ClockWentBackwardsError,
+    DuplicateIdError,
+    FlowsimError,
+    InvalidPhoneNumberError,
+    MalformedHashError,
+    MissingArgumentError,
+    NaiveDatetimeError,
+    PhoneNumberTakenError,
+    UnknownActionError,
+    UnknownMessageError,
+    UnknownOfficialAccountError,
+    UnknownUserError,
+)
+from .phone import hash_number, normalise
+
+__all__ = [
+    "ActionNotAllowedError", "Catalogue", "ClockWentBackwardsError", "DuplicateIdError", "FlowsimError",
+    "InvalidPhoneNumberError", "MalformedHashError", "MissingArgumentError", "NaiveDatetimeError",
+    "PhoneNumberTakenError", "SimClock", "Simulation", "UnknownActionError", "UnknownMessageError",
+    "UnknownOfficialAccountError", "UnknownUserError", "hash_number", "normalise",
+]
+__version__ = "0.1.0"

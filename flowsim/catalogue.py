@@ -1,0 +1,79 @@
+"""The template catalogue (R29): templates, items and buttons by OA country.
+
+Shipped as ``flowsim/data/catalogue.toml`` (TOML, read with the standard
+library) and extendable with a user's own file of the same shape.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from .errors import FlowsimError
+
+SECTIONS = ("templates", "items", "buttons")
+
+
+class CatalogueError(FlowsimError, ValueError):
+    """A catalogue file that cannot be read or has the wrong shape."""
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """``entries[country][section][key] = label``."""
+
+    entries: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def default(cls) -> Catalogue:
+        text = resources.files("flowsim").joinpath("data/catalogue.toml").read_text(encoding="utf-8")
+        return cls.from_text(text, "flowsim/data/catalogue.toml")
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> Catalogue:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CatalogueError(f"{path}: cannot read the catalogue: {exc}") from None
+        return cls.from_text(text, str(path))
+
+    @classmethod
+    def from_text(cls, text: str, source: str = "<catalogue>") -> Catalogue:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise CatalogueError(f"{source}: not valid TOML: {exc}") from None
+        entries: dict[str, dict[str, dict[str, str]]] = {}
+        for country, sections in raw.items():
+            if not isinstance(sections, dict):
+                raise CatalogueError(f"{source}: [{country}] must be a table of {', '.join(SECTIONS)}")
+            for section, keys in sections.items():
+                if section not in SECTIONS:
+                    raise CatalogueError(
+                        f"{source}: [{country}.{section}]: expected one of {', '.join(SECTIONS)}"
+                    )
+                if not isinstance(keys, dict):
+                    raise CatalogueError(f"{source}: [{country}.{section}] must be a table of keys")
+                target = entries.setdefault(country, {}).setdefault(section, {})
+                for key, value in keys.items():
+                    label = value.get("label", key) if isinstance(value, dict) else str(value)
+                    target[key] = str(label)
+        return cls(entries)
+
+    def extended(self, other: Catalogue) -> Catalogue:
+        """This catalogue with ``other``'s keys added (``other`` wins on a clash)."""
+        merged = {c: {s: dict(k) for s, k in secs.items()} for c, secs in self.entries.items()}
+        for country, sections in other.entries.items():
+            for section, keys in sections.items():
+                merged.setdefault(country, {}).setdefault(section, {}).update(keys)
+        return Catalogue(merged)
+
+    def keys(self, country: str, section: str) -> dict[str, str]:
+        return self.entries.get(country, {}).get(section, {})
+
+    def label(self, country: str, section: str, key: str) -> str:
+        return self.keys(country, section).get(key, key)

@@ -1,0 +1,111 @@
+"""Every reading this project takes where LINE's documents are silent.
+
+``../shared/spec/flows.md`` marks these **(decision)**; the ones the spec
+leaves open and flowsim had to settle are marked *(flowsim)*.  Each is one
+named constant here, imported by the code that applies it, so that changing
+a decision is a one-line edit and ``grep decisions.`` shows every use.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+# ---------------------------------------------------------------- time (R11, R22)
+
+#: R11: SMS authentication (and a new account, and a number change) exempts
+#: the user from SMS for this long; exempt while ``now < t + SMS_VALIDITY``.
+SMS_VALIDITY = timedelta(days=180)
+
+#: R22: a pending message expires at ``requested_at + PENDING_WINDOW``.
+#: (decision) The same window applies to messages waiting only for SMS.
+PENDING_WINDOW = timedelta(hours=24)
+
+#: R22 (decision): the window applies whatever the message waits for.
+WINDOW_APPLIES_TO_SMS_WAIT = True
+
+# ---------------------------------------------------------------- numbers (R3, R5)
+
+#: R3 (flowsim): how strict normalisation is.  ``"possible"`` accepts any
+#: number of the right length for its country (so test numbers such as
+#: ``+818000001234`` or the UK's 07700 900xxx work); ``"valid"`` would also
+#: demand a number block that is actually allocated.
+NUMBER_MUST_BE_VALID: Literal["possible", "valid"] = "possible"
+
+#: R3 (flowsim): region used to read national forms (``090-…``) when a
+#: caller gives none.  The user's own number's region is used for R19's
+#: number entry when it has one.
+DEFAULT_REGION = "JP"
+
+#: R5 (decision): registering a number that another account holds takes it
+#: from that account, which is left with no number and matches nothing.
+NUMBER_CHANGE_TAKES_OVER = True
+
+#: R5 (flowsim): a pending message of an account that lost its number (R5)
+#: can no longer pass R4 at delivery; it is discarded at once with this
+#: reason rather than left to expire.
+NO_NUMBER_REASON = "no_number"
+
+# ---------------------------------------------------------------- arrival (R4-R9)
+
+#: (flowsim) When several discard rules apply on arrival, the first in this
+#: order names the reason.  All of them show the user nothing, so only the
+#: recorded reason depends on the order.
+DISCARD_CHECK_ORDER: tuple[str, ...] = ("R4", "R6", "R8", "R9")
+
+#: R7 (decision): blocking an OA discards its pending messages at once.
+BLOCK_DISCARDS_PENDING = True
+
+# ---------------------------------------------------------------- delivery (R13-R15)
+
+#: R14 (decision): with both consent and SMS missing, both must be
+#: completed, in either order; the message is delivered when the second
+#: completes.  (Requirements are a set; delivery happens when it is empty.)
+SETUP_SECTIONS_IN_ANY_ORDER = True
+
+#: I1 (flowsim): requirements are evaluated again at the moment of
+#: delivery.  If SMS became required while a message waited only for
+#: consent (an R11 exemption ran out), the message keeps waiting for SMS and
+#: the LINE chat gets a ``phone_auth`` message so the user can complete it.
+PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED = True
+
+# ---------------------------------------------------------------- SMS (R17, R18)
+
+#: R18: PIN length.
+PIN_DIGITS = 6
+
+#: R18 (decision): a wrong PIN shows an error and stays on the PIN screen.
+WRONG_PIN_STAYS = True
+
+#: R18 (decision): Resend issues a new PIN; the previous one stops working.
+RESEND_INVALIDATES_OLD_PIN = True
+
+# ---------------------------------------------------------------- number change (R19)
+
+#: R19 (decision): a new number that fails normalisation is refused on the
+#: number-entry screen with an error; nothing changes.
+REFUSE_INVALID_NEW_NUMBER = True
+
+# ---------------------------------------------------------------- friends (R27)
+
+#: R27 (flowsim): unblocking sends ``follow`` (as in the Messaging API) and
+#: so makes the user a friend again.
+UNBLOCK_MAKES_FRIEND = True
+
+# ---------------------------------------------------------------- content (R28)
+
+#: R28 (flowsim): message types a flexible notification message may carry.
+FLEXIBLE_ALLOWED_TYPES = frozenset({"text", "sticker", "flex"})
+
+#: R28 (flowsim): flex components refused because they carry an image or a
+#: video.  ``icon`` is a small image, so it is refused too.
+FLEX_MEDIA_COMPONENTS = frozenset({"image", "video", "icon"})
+
+# ---------------------------------------------------------------- language (R24)
+
+#: (flowsim) The LINE chat's system texts exist in English and Japanese;
+#: Thai and Chinese apps show the English ones.
+SYSTEM_TEXT_FALLBACK_LANGUAGE = "en"
+
+#: R24: the label needs this app version or later.
+LABEL_MIN_APP_VERSION = (15, 9, 0)

@@ -1,0 +1,264 @@
+"""The engine's data: users, official accounts, notification messages, chats, SMS, webhooks.
+
+These are pydantic v2 models so that front ends can dump them to JSON (the
+sandbox's ``/_flowsim/state``, saved scenarios) and so that construction
+from untrusted input is validated.  The engine mutates ``User`` and
+``NotificationMessage`` in place (assignment is not re-validated, for
+speed); everything that appears on a screen or in a webhook is frozen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ConsentState = Literal["not_set", "agreed", "rejected"]
+Screen = Literal["chats", "consent", "phone_auth", "sms_confirm", "pin_entry", "number_entry"]
+Language = Literal["en", "ja", "th", "zh"]
+Country = Literal["JP", "TH", "TW"]
+MessageKind = Literal["template", "flexible"]
+MessageStatus = Literal["requested", "pending", "delivered", "discarded", "expired", "unmatched"]
+ChatKind = Literal["received", "setup", "phone_auth", "phone_changed", "notification"]
+Requirement = Literal["consent", "sms"]
+SetupSection = Literal["consent", "phone_auth"]
+
+#: The chat key of the "LINE" system account in ``User.chats``.
+LINE_CHAT = "LINE"
+
+SCREENS: tuple[str, ...] = ("chats", "consent", "phone_auth", "sms_confirm", "pin_entry", "number_entry")
+FINAL_STATUSES = frozenset({"delivered", "discarded", "expired", "unmatched"})
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OfficialAccount(BaseModel):
+    """A LINE Official Account that sends notification messages."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    country: Country = "JP"
+    bot_user_id: str = Field(pattern=r"^U[0-9a-f]{32}$", description="webhook `destination`")
+    channel_secret: str
+    access_token: str
+    webhook_url: str | None = None
+
+
+class TemplateContent(_Frozen):
+    """The content of a template notification message (R29)."""
+
+    key: str
+    body: dict[str, Any] | None = None
+
+
+class ChatMessage(_Frozen):
+    """One bubble in a chat: a system message in the "LINE" chat or a notification in an OA chat."""
+
+    kind: ChatKind
+    chat: str = Field(description='"LINE" or the official account id')
+    at: datetime
+    text: str
+    sections: tuple[SetupSection, ...] = Field(default=(), description="`setup` only: consent, phone_auth")
+    message_id: str | None = Field(default=None, description="the notification message this is about")
+    label: str | None = Field(default=None, description="R24 label on a notification")
+    template: str | None = None
+    messages: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def has_set_button(self) -> bool:
+        return self.kind in ("setup", "phone_auth")
+
+
+class Sms(_Frozen):
+    """An SMS the simulated phone received (R17, R19)."""
+
+    at: datetime
+    number: str
+    pin: str
+    purpose: Literal["verify", "change"]
+
+    @property
+    def text(self) -> str:
+        return f"[LINE] Your verification code is {self.pin}."
+
+
+class PinChallenge(BaseModel):
+    """The PIN the user's PIN screen currently accepts, and what it completes."""
+
+    pin: str
+    purpose: Literal["verify", "change"]
+    number: str = Field(description="where the SMS went: the registered number, or the new one")
+    errors: int = 0
+
+
+class User(BaseModel):
+    """A LINE user's account and the state of their LINE app.
+
+    ``consent`` and ``screen`` are driven by the state machines in
+    :mod:`flowsim.machines`; nothing else assigns them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    line_user_id: str = Field(pattern=r"^U[0-9a-f]{32}$", description="`source.userId` in webhooks")
+    phone: str | None = Field(description="registered number, E.164, or none")
+    created_at: datetime
+    phone_changed_at: datetime | None = None
+    sms_verified_at: datetime | None = None
+    consent: ConsentState = "not_set"
+    privacy_policy: bool = True
+    blocked: set[str] = Field(default_factory=set)
+    friends: set[str] = Field(default_factory=set)
+    language: Language = "en"
+    app_version: str = "15.9.0"
+    sms_inbox: list[Sms] = Field(default_factory=list)
+    chats: dict[str, list[ChatMessage]] = Field(default_factory=lambda: {LINE_CHAT: []})
+    screen: Screen = "chats"
+    pin_challenge: PinChallenge | None = None
+    screen_error: str | None = Field(default=None, description="error shown on the current screen")
+
+    @property
+    def line_chat(self) -> list[ChatMessage]:
+        return self.chats[LINE_CHAT]
+
+    def has_chat_kind(self, *kinds: str) -> bool:
+        return any(m.kind in kinds for m in self.chats[LINE_CHAT])
+
+    # Conditions of the screen machine (flowsim.machines); they take the
+    # trigger's keyword arguments.
+
+    def has_setup_message(self, **_: object) -> bool:
+        """A ``setup`` message is in the LINE chat (its **Set** opens the consent screen)."""
+        return any(m.kind == "setup" for m in self.chats[LINE_CHAT])
+
+    def has_phone_setup(self, **_: object) -> bool:
+        """A ``phone_auth`` message, or a ``setup`` with a phone section, is in the LINE chat."""
+        return any(
+            m.kind == "phone_auth" or (m.kind == "setup" and "phone_auth" in m.sections)
+            for m in self.chats[LINE_CHAT]
+        )
+
+    def has_number(self, **_: object) -> bool:
+        return self.phone is not None
+
+    def number_ok(self, number: str | None = None, **_: object) -> bool:
+        """The typed number was normalised (R19's refusal leaves it ``None``)."""
+        return number is not None
+
+    def pin_ok(self, pin: str | None = None, **_: object) -> bool:
+        """The PIN matches the current challenge (R17; an old PIN stops working, R18)."""
+        return self.pin_challenge is not None and pin == self.pin_challenge.pin
+
+
+class NotificationMessage(BaseModel):
+    """One API request and its fate.  ``status`` is driven by the lifecycle machine."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    oa: str
+    kind: MessageKind
+    to: str
+    requested_at: datetime
+    messages: tuple[dict[str, Any], ...] = ()
+    template: TemplateContent | None = None
+    delivery_tag: str | None = None
+    user: str | None = None
+    status: MessageStatus = "requested"
+    missing: set[Requirement] = Field(default_factory=set)
+    reason: str | None = None
+    rule: str | None = None
+    decided_at: datetime | None = None
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def preview(self, limit: int = 60) -> str:
+        """A one-line summary of the content, for chats and logs."""
+        if self.template is not None:
+            emph = (self.template.body or {}).get("emphasizedItem") or {}
+            extra = f" {emph.get('content')}" if emph.get("content") else ""
+            return f"[{self.template.key}]{extra}"[:limit]
+        parts = []
+        for m in self.messages:
+            if m.get("type") == "text":
+                parts.append(str(m.get("text", "")))
+            elif m.get("type") == "flex":
+                parts.append(f"[flex] {m.get('altText', '')}")
+            else:
+                parts.append(f"[{m.get('type')}]")
+        return " / ".join(parts)[:limit]
+
+
+class WebhookEvent(_Frozen):
+    """A webhook event queued for an official account (R25, R27).
+
+    :meth:`payload` gives the JSON object in the shape LINE sends, to be
+    wrapped as ``{"destination": <bot user id>, "events": [...]}``.
+    """
+
+    type: Literal["delivery", "follow", "unfollow", "message"]
+    oa: str
+    at: datetime
+    webhook_event_id: str
+    user: str | None = Field(default=None, description="flowsim user id (follow/unfollow/message)")
+    source_user_id: str | None = None
+    data: str | None = Field(default=None, description="delivery: tag or hashed number")
+    text: str | None = Field(default=None, description="message: what the user typed")
+    message_id: str | None = Field(default=None, description="message: LINE message id")
+    reply_token: str | None = None
+    unblocked: bool = Field(default=False, description="follow: sent because the user unblocked")
+    is_redelivery: bool = False
+
+    def payload(self) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "type": self.type,
+            "mode": "active",
+            "timestamp": int(self.at.timestamp() * 1000),
+            "webhookEventId": self.webhook_event_id,
+            "deliveryContext": {"isRedelivery": self.is_redelivery},
+        }
+        if self.type == "delivery":
+            event["delivery"] = {"data": self.data}
+            return event
+        event["source"] = {"type": "user", "userId": self.source_user_id}
+        if self.reply_token is not None:
+            event["replyToken"] = self.reply_token
+        if self.type == "follow":
+            event["follow"] = {"isUnblocked": self.unblocked}
+        if self.type == "message":
+            event["message"] = {
+                "type": "text",
+                "id": self.message_id,
+                "quoteToken": f"q{self.message_id}",
+                "text": self.text,
+            }
+        return event
+
+
+class SendResult(_Frozen):
+    """What the API answered to a send: 200 with the message id, or 400 with LINE's error body."""
+
+    status: int
+    message_id: str | None = None
+    error: str | None = None
+    details: tuple[dict[str, str], ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200
+
+    def body(self) -> dict[str, Any]:
+        if self.ok:
+            return {}
+        body: dict[str, Any] = {"message": self.error}
+        if self.details:
+            body["details"] = [dict(d) for d in self.details]
+        return body
