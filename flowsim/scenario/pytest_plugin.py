@@ -1,0 +1,1 @@
+"""pytest plugin that collects scenario files as test items (registered as the ``pytest11`` entry point)."""
