@@ -53,6 +53,7 @@ from .events import (
     ClockAdvanced,
     ConsentChanged,
     CountIncremented,
+    Event,
     EventLog,
     MessageDelivered,
     MessageDiscarded,
@@ -68,7 +69,15 @@ from .events import (
     UserActed,
     WebhookQueued,
 )
-from .machines import ACTIONS, CONDITION_HINTS, SCREEN_TRANSITIONS, consent_machine, message_machine, screen_machine
+from .machines import (
+    ACTIONS,
+    ACTIONS_BY_SCREEN,
+    CONDITION_HINTS,
+    PRECONDITIONS,
+    consent_machine,
+    message_machine,
+    screen_machine,
+)
 from .models import (
     LINE_CHAT,
     ChatMessage,
@@ -97,6 +106,8 @@ _DELIVERY_RULE = {
     frozenset({"consent", "sms"}): "R14",
     frozenset({"sms"}): "R15",
 }
+
+_ACTION_SET = frozenset(ACTIONS)
 
 #: Arguments each action needs, beyond the user.
 _ACTION_ARGS: dict[str, tuple[str, ...]] = {
@@ -163,13 +174,13 @@ class Simulation:
         """Move the clock forward by ``delta``; expiries inside fire in time order (R22, R23)."""
         old = self.clock.now
         self.clock.advance(delta)
-        self.log.append(ClockAdvanced(at=self.clock.now, old=old))
+        self._emit(ClockAdvanced, old=old)
 
     def advance_to(self, target: datetime) -> None:
         """Move the clock forward to ``target`` (aware); going back raises ClockWentBackwardsError."""
         old = self.clock.now
         self.clock.advance_to(target)
-        self.log.append(ClockAdvanced(at=self.clock.now, old=old))
+        self._emit(ClockAdvanced, old=old)
 
     # ------------------------------------------------------------------ world set-up
 
@@ -368,8 +379,8 @@ class Simulation:
         return self.send_flexible(oa_id, to, [{"type": "text", "text": text}], delivery_tag)
 
     def _refuse(self, oa: OfficialAccount, kind: str, to: str, error: ContentError) -> SendResult:
-        self.log.append(ApiCalled(at=self.now, oa=oa.id, message_kind=kind, to=to, status=400,  # type: ignore[arg-type]
-                                  error=error.message))
+        self._emit(ApiCalled, oa=oa.id, message_kind=kind, to=to, status=400,  # type: ignore[arg-type]
+                                  error=error.message)
         return SendResult(status=400, error=error.message, details=error.details)
 
     def _new_message(self, oa: OfficialAccount, kind: str, to: str, tag: str | None, **content: Any) -> NotificationMessage:
@@ -378,8 +389,8 @@ class Simulation:
             requested_at=self.now, delivery_tag=tag, **content,
         )
         self.messages[msg.id] = msg
-        self.log.append(ApiCalled(at=self.now, oa=oa.id, message_kind=kind, to=to, status=200,  # type: ignore[arg-type]
-                                  message_id=msg.id))
+        self._emit(ApiCalled, oa=oa.id, message_kind=kind, to=to, status=200,  # type: ignore[arg-type]
+                                  message_id=msg.id)
         return msg
 
     def _arrive(self, msg: NotificationMessage) -> SendResult:
@@ -388,7 +399,7 @@ class Simulation:
         user_id = self._by_hash.get(msg.to)
         if user_id is None:
             self._finish(msg, "unmatch", rule="R2")
-            self.log.append(MessageUnmatched(at=self.now, message_id=msg.id, oa=msg.oa))
+            self._emit(MessageUnmatched, message_id=msg.id, oa=msg.oa)
             return result
         user = self.users[user_id]
         msg.user = user_id
@@ -416,8 +427,8 @@ class Simulation:
             self._post(user, "setup", msg.id, sections=sections)
         else:
             self._post(user, "phone_auth", msg.id)
-        self.log.append(MessagePending(at=self.now, message_id=msg.id, user=user_id, oa=msg.oa,
-                                       missing=tuple(sorted(needs)), rule=rule))
+        self._emit(MessagePending, message_id=msg.id, user=user_id, oa=msg.oa,
+                                       missing=tuple(sorted(needs)), rule=rule)
         return result
 
     # ------------------------------------------------------------------ conditions
@@ -456,6 +467,10 @@ class Simulation:
 
     # ------------------------------------------------------------------ outcomes
 
+    def _emit(self, event_type: type[Event], **fields: Any) -> None:
+        """Append an event stamped with the current simulated time."""
+        self.log.append(event_type(at=self.clock.now, **fields))
+
     def _trigger(self, machine: Any, trigger: str, obj: Any, **kwargs: Any) -> bool:
         return machine.events[trigger].trigger(obj, **kwargs)
 
@@ -482,18 +497,18 @@ class Simulation:
             template=msg.template.key if msg.template else None, messages=msg.messages,
         )
         user.chats.setdefault(oa.id, []).append(notification)
-        self.log.append(ChatMessageAppeared(at=self.now, user=user.id, message=notification))
-        self.log.append(MessageDelivered(at=self.now, message_id=msg.id, user=user.id, oa=oa.id, rule=rule))
+        self._emit(ChatMessageAppeared, user=user.id, message=notification)
+        self._emit(MessageDelivered, message_id=msg.id, user=user.id, oa=oa.id, rule=rule)
         day = self.now.astimezone(JST).date()
         key = (oa.id, msg.kind, day)
         self.counts[key] = total = self.counts.get(key, 0) + 1
-        self.log.append(CountIncremented(at=self.now, oa=oa.id, message_kind=msg.kind, day=day, total=total))
+        self._emit(CountIncremented, oa=oa.id, message_kind=msg.kind, day=day, total=total)
         self._queue_webhook(oa.id, "delivery", data=msg.delivery_tag or msg.to)
 
     def _discard(self, msg: NotificationMessage, user: User, reason: str, rule: str) -> None:
         self._finish(msg, "discard", rule=rule, reason=reason)
-        self.log.append(MessageDiscarded(at=self.now, message_id=msg.id, user=user.id, oa=msg.oa,
-                                         reason=reason, rule=rule))
+        self._emit(MessageDiscarded, message_id=msg.id, user=user.id, oa=msg.oa,
+                                         reason=reason, rule=rule)
 
     def _expire(self, message_id: str) -> None:
         """Timer callback at ``requested_at + 24h`` (R22)."""
@@ -501,7 +516,7 @@ class Simulation:
         if msg.status != "pending":
             return
         self._finish(msg, "expire", rule="R22")
-        self.log.append(MessageExpired(at=self.now, message_id=msg.id, user=msg.user or "", oa=msg.oa))
+        self._emit(MessageExpired, message_id=msg.id, user=msg.user or "", oa=msg.oa)
 
     def _recheck(self, user: User, completed_by: str | None = None) -> None:
         """Re-evaluate every pending message of ``user`` after a change of settings.
@@ -527,8 +542,8 @@ class Simulation:
                     msg.rule = "R11"
                     if decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED and not user.has_phone_setup():
                         self._post(user, "phone_auth", msg.id)
-                self.log.append(MessagePending(at=self.now, message_id=msg.id, user=user.id, oa=msg.oa,
-                                               missing=tuple(sorted(needs)), rule=msg.rule or "R11"))
+                self._emit(MessagePending, message_id=msg.id, user=user.id, oa=msg.oa,
+                                               missing=tuple(sorted(needs)), rule=msg.rule or "R11")
 
     def _discard_pending(self, user: User, reason: str, rule: str, oa_id: str | None = None) -> None:
         for message_id in list(self._pending[user.id]):
@@ -546,14 +561,14 @@ class Simulation:
         chat_message = ChatMessage(kind=kind, chat=LINE_CHAT, at=self.now, text=text,  # type: ignore[arg-type]
                                    sections=sections, message_id=message_id)  # type: ignore[arg-type]
         user.chats[LINE_CHAT].append(chat_message)
-        self.log.append(ChatMessageAppeared(at=self.now, user=user.id, message=chat_message))
+        self._emit(ChatMessageAppeared, user=user.id, message=chat_message)
 
     def _send_pin(self, user: User, purpose: str, number: str) -> None:
-        pin = "".join(self._pin_rng.choice("0123456789") for _ in range(decisions.PIN_DIGITS))
+        pin = f"{self._pin_rng.randrange(10 ** decisions.PIN_DIGITS):0{decisions.PIN_DIGITS}d}"
         user.pin_challenge = PinChallenge(pin=pin, purpose=purpose, number=number)  # type: ignore[arg-type]
         sms = Sms(at=self.now, number=number, pin=pin, purpose=purpose)  # type: ignore[arg-type]
         user.sms_inbox.append(sms)
-        self.log.append(SmsReceived(at=self.now, user=user.id, sms=sms))
+        self._emit(SmsReceived, user=user.id, sms=sms)
 
     def _new_ulid(self) -> str:
         millis = int(self.now.timestamp() * 1000)
@@ -567,26 +582,20 @@ class Simulation:
         event = WebhookEvent(type=kind, oa=oa_id, at=self.now,  # type: ignore[arg-type]
                              webhook_event_id=self._new_ulid(), **fields)
         self.webhooks[oa_id].append(event)
-        self.log.append(WebhookQueued(at=self.now, oa=oa_id, event=event))
+        self._emit(WebhookQueued, oa=oa_id, event=event)
 
     # ------------------------------------------------------------------ user actions
 
     def available_actions(self, user_id: str) -> list[str]:
         """Actions the user's app offers right now (screen and preconditions)."""
         user = self.user(user_id)
-        return [a for a in self._screen_actions(user.screen) if not self._unavailable_because(user, a)]
-
-    def _screen_actions(self, screen: str) -> list[str]:
-        triggers = self._screens.get_triggers(screen)
-        return [a for a in ACTIONS if a in triggers]
+        return [a for a in ACTIONS_BY_SCREEN[user.screen] if not self._unavailable_because(user, a)]
 
     def _unavailable_because(self, user: User, action: str, oa_id: str | None = None) -> str:
         """Why an action that the screen allows is not available (empty when it is)."""
-        for t in SCREEN_TRANSITIONS:
-            if t["trigger"] == action and t["source"] == user.screen and isinstance(t.get("conditions"), str):
-                condition = t["conditions"]
-                if condition in CONDITION_HINTS and not getattr(user, condition)():
-                    return CONDITION_HINTS[condition]
+        condition = PRECONDITIONS.get((user.screen, action))
+        if condition is not None and not getattr(user, condition)():
+            return CONDITION_HINTS[condition]
         others = [o for o in self.official_accounts if oa_id is None or o == oa_id]
         if action == "block" and all(o in user.blocked for o in others):
             return "already blocked" if oa_id else "every official account is already blocked"
@@ -607,7 +616,7 @@ class Simulation:
         (naming the screen and what it offers), :class:`MissingArgumentError`
         or :class:`UnknownOfficialAccountError`.
         """
-        if action not in ACTIONS:
+        if action not in _ACTION_SET:
             raise UnknownActionError(action, ACTIONS)
         user = self.user(user_id)
         needed = _ACTION_ARGS.get(action, ())
@@ -622,7 +631,7 @@ class Simulation:
         oa_id = kwargs.get("oa")
         if oa_id is not None:
             self.official_account(oa_id)
-        if action not in self._screen_actions(user.screen):
+        if action not in ACTIONS_BY_SCREEN[user.screen]:
             raise ActionNotAllowedError(user.id, action, user.screen, self.available_actions(user.id))
         why = self._unavailable_because(user, action, oa_id)
         if why:
@@ -643,8 +652,8 @@ class Simulation:
             self._trigger(self._screens, action, user, **kwargs)
         except MachineError as exc:  # pragma: no cover - do() checks first
             raise ActionNotAllowedError(user.id, action, user.screen, self.available_actions(user.id)) from exc
-        self.log.append(UserActed(at=self.now, user=user.id, action=action, screen_before=before,
-                                  screen_after=user.screen, detail=detail))
+        self._emit(UserActed, user=user.id, action=action, screen_before=before,
+                                  screen_after=user.screen, detail=detail)
 
     # one method per action: the screen move (logged), then the effects
 
@@ -691,7 +700,7 @@ class Simulation:
         self._screen(user, "enter_number", detail, number=normalised)
         if normalised is None:
             user.screen_error = f"Invalid phone number: {error}"
-            self.log.append(NumberRefused(at=self.now, user=user.id, number=str(number), error=error))
+            self._emit(NumberRefused, user=user.id, number=str(number), error=error)
             return
         self._send_pin(user, "change", normalised)
 
@@ -703,13 +712,13 @@ class Simulation:
             if challenge is not None:
                 challenge.errors += 1
             user.screen_error = "The PIN is incorrect. Check the SMS and try again."
-            self.log.append(PinRejected(at=self.now, user=user.id))
+            self._emit(PinRejected, user=user.id)
             return
         assert challenge is not None
         user.pin_challenge = None
         if challenge.purpose == "verify":
             user.sms_verified_at = self.now
-            self.log.append(SmsVerified(at=self.now, user=user.id))
+            self._emit(SmsVerified, user=user.id)
             self._recheck(user)
         else:
             self._change_number(user, challenge.number)
@@ -759,7 +768,7 @@ class Simulation:
         old = user.consent
         self._trigger(self._consent, "agree" if value == "agreed" else "reject", user)
         if old != user.consent:
-            self.log.append(ConsentChanged(at=self.now, user=user.id, old=old, new=user.consent, rule=rule))
+            self._emit(ConsentChanged, user=user.id, old=old, new=user.consent, rule=rule)
         if user.consent == "rejected":
             self._discard_pending(user, "consent_rejected", "R21")
         else:
@@ -772,7 +781,7 @@ class Simulation:
         if holder_id is not None and holder_id != user.id and decisions.NUMBER_CHANGE_TAKES_OVER:
             holder = self.users[holder_id]
             holder.phone = None
-            self.log.append(PhoneNumberRemoved(at=self.now, user=holder_id, number=new, taken_by=user.id))
+            self._emit(PhoneNumberRemoved, user=holder_id, number=new, taken_by=user.id)
             self._discard_pending(holder, decisions.NO_NUMBER_REASON, "R5")
         old = user.phone
         if old is not None:
@@ -781,7 +790,7 @@ class Simulation:
         user.phone_changed_at = self.now
         self._by_hash[new_hash] = user.id
         self._post(user, "phone_changed")
-        self.log.append(PhoneNumberChanged(at=self.now, user=user.id, old=old, new=new))
+        self._emit(PhoneNumberChanged, user=user.id, old=old, new=new)
         self._recheck(user, completed_by="R19")
 
     # convenience methods, one per action (same checks as do())

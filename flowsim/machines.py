@@ -77,6 +77,28 @@ SCREEN_TRANSITIONS: list[dict[str, Any]] = [
 #: Every action a user can take in the app.
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t["trigger"] for t in SCREEN_TRANSITIONS))
 
+def _sources(transition: dict[str, Any]) -> list[str]:
+    source = transition["source"]
+    return list(source) if isinstance(source, (list, tuple)) else [source]
+
+
+#: Actions each screen offers, in ``ACTIONS`` order (static: derived once from the data).
+ACTIONS_BY_SCREEN: dict[str, tuple[str, ...]] = {
+    screen: tuple(a for a in ACTIONS if any(
+        t["trigger"] == a and screen in _sources(t) for t in SCREEN_TRANSITIONS))
+    for screen in SCREEN_STATES
+}
+
+#: The precondition (a ``User`` predicate) that must hold for an action on a
+#: screen, when the action has a single transition from there with a condition.
+PRECONDITIONS: dict[tuple[str, str], str] = {
+    (source, t["trigger"]): t["conditions"]
+    for t in SCREEN_TRANSITIONS
+    if isinstance(t.get("conditions"), str)
+    for source in _sources(t)
+    if sum(1 for u in SCREEN_TRANSITIONS if u["trigger"] == t["trigger"] and source in _sources(u)) == 1
+}
+
 #: Why an action whose screen allows it may still be unavailable, keyed by
 #: the condition name used above (or by action, for per-OA preconditions
 #: that the engine checks itself).
@@ -112,6 +134,3 @@ def screen_machine() -> Machine:
     return build(SCREEN_STATES, SCREEN_TRANSITIONS, "screen", "chats")
 
 
-def actions_on(machine: Machine, screen: str) -> list[str]:
-    """Actions whose transitions start on ``screen`` (before per-action conditions)."""
-    return [a for a in ACTIONS if a in machine.get_triggers(screen)]

@@ -39,7 +39,9 @@ def normalise(number: str, region: str = "JP") -> str:
         raise InvalidPhoneNumberError(number, "not a possible number (wrong length for its country)")
     if NUMBER_MUST_BE_VALID == "valid" and not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumberError(number, "not a valid number for its country")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    _CALLING_CODES[e164] = parsed.country_code
+    return e164
 
 
 def _parse_error_text(exc: phonenumbers.NumberParseException, region: str) -> str:
@@ -76,8 +78,15 @@ def check_hash(value: object) -> str:
     return value  # type: ignore[return-value]
 
 
+#: Calling codes of numbers already parsed by :func:`normalise` (R4 asks on every arrival).
+_CALLING_CODES: dict[str, int] = {}
+
+
 def calling_code(e164: str) -> int:
-    return phonenumbers.parse(e164, None).country_code
+    code = _CALLING_CODES.get(e164)
+    if code is None:
+        code = _CALLING_CODES[e164] = phonenumbers.parse(e164, None).country_code
+    return code
 
 
 def region_of(e164: str) -> str:
