@@ -1,0 +1,378 @@
+"""The flowsim TUI: step through scenario files, watch the phones, explore and save.
+
+Layout (``flowsim.tcss``): at 110 columns and more, three columns — library
+over steps · the phone · inspector, event log and assertions.  Below that
+the phone stays on the left and the other panes become tabs.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+from pathlib import Path
+from typing import Iterable
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Container, VerticalScroll
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import Footer, Header, OptionList, Tab, Tabs
+
+from flowsim.errors import FlowsimError
+
+from .screens.forms import Prompt, SendForm
+from .screens.help import HelpScreen
+from .session import ScenarioUnavailable, Session, find_scenarios, parse_time
+from .widgets.assertions import AssertionPanel
+from .widgets.eventlog import EventLog
+from .widgets.inspector import Inspector
+from .widgets.library import Library
+from .widgets.phone import Phone, PhoneAction
+from .widgets.status import StatusLine
+from .widgets.steps import StepList
+
+PANES = ("steps", "library", "inspector", "events", "assertions")
+PANE_TITLES = {"steps": "Steps", "library": "Library", "inspector": "Inspector", "events": "Events",
+               "assertions": "Assert"}
+
+#: LINE's green on a dark background.
+FLOWSIM_THEME = Theme(
+    name="flowsim",
+    primary="#06C755",
+    secondary="#4CC764",
+    accent="#FFB300",
+    warning="#FFB300",
+    error="#E5484D",
+    success="#06C755",
+    foreground="#E6E6E6",
+    background="#14171A",
+    surface="#1C2024",
+    panel="#252A30",
+    dark=True,
+)
+FLOWSIM_LIGHT_THEME = Theme(
+    name="flowsim-light",
+    primary="#06A046",
+    secondary="#2E9E4F",
+    accent="#C77700",
+    warning="#C77700",
+    error="#C62828",
+    success="#06A046",
+    foreground="#1B1F23",
+    background="#F4F6F5",
+    surface="#FFFFFF",
+    panel="#E3E8E5",
+    dark=False,
+)
+
+
+class FlowsimApp(App[None]):
+    """``flowsim tui [PATH]``."""
+
+    CSS_PATH = "flowsim.tcss"
+    TITLE = "flowsim"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    AUTO_FOCUS = "#steps"
+
+    BINDINGS = [
+        Binding("n", "next_step", "Step", tooltip="Run the next step of the scenario"),
+        Binding("r", "run_all", "Run all", tooltip="Run every remaining step"),
+        Binding("f", "run_to_failure", "To failure", tooltip="Run until a step fails"),
+        Binding("R", "restart", "Restart", tooltip="Back to the start of the scenario"),
+        Binding("j", "jump", "Jump", tooltip="Make the highlighted step the next one"),
+        Binding("h", "advance('1h')", "+1h"),
+        Binding("d", "advance('1d')", "+1d"),
+        Binding("H", "advance('24h')", "+24h"),
+        Binding("w", "advance('7d')", "+7d"),
+        Binding("m", "advance('180d')", "+180d"),
+        Binding("t", "set_date", "Set date", tooltip="Move the clock to a date and time"),
+        Binding("u", "next_user", "User", tooltip="Show the next user's phone"),
+        Binding("U", "prev_user", "Prev user", show=False),
+        Binding("c", "next_chat", "Chat", tooltip="Next chat / SMS / Settings on the phone"),
+        Binding("s", "send", "Send", tooltip="An official account sends a message"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the run and explored steps as a scenario"),
+        Binding("v", "next_pane", "Pane", tooltip="Next side pane (small terminals)"),
+        Binding("l", "show_pane('library')", "Library"),
+        Binding("i", "show_pane('inspector')", "Inspector"),
+        Binding("e", "show_pane('events')", "Events"),
+        Binding("a", "show_pane('assertions')", "Assert"),
+        Binding("p", "show_pane('steps')", "Steps"),
+        Binding("T", "cycle_theme", "Theme"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("escape", "unfocus", "Back", show=False),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, path: Path | str | None = None, *, theme: str = "flowsim") -> None:
+        super().__init__()
+        self.root = Path(path) if path is not None else Path("scenarios")
+        self.files = find_scenarios(self.root)
+        self.session: Session | None = None
+        self.current_path: Path | None = None
+        self.user_id: str | None = None
+        self.pane = "steps"
+        self.register_theme(FLOWSIM_THEME)
+        self.register_theme(FLOWSIM_LIGHT_THEME)
+        self.theme = theme
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="◆")
+        yield StatusLine(id="status")
+        with Container(id="main", classes="-pane-steps"):
+            yield Library(self.root, self.files, id="library", classes="pane")
+            yield Phone(id="phone")
+            yield Tabs(*(Tab(PANE_TITLES[p], id=f"tab-{p}") for p in PANES), id="side-tabs")
+            yield VerticalScroll(Inspector(id="inspector-body"), id="inspector", classes="pane")
+            yield StepList(id="steps", classes="pane")
+            yield EventLog(id="events", classes="pane")
+            yield VerticalScroll(AssertionPanel(id="assert"), id="assertions", classes="pane")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        for pane in PANES:
+            self.query_one(f"#{pane}").border_title = PANE_TITLES[pane]
+        self.query_one("#library").border_subtitle = str(self.root)
+        for path in self.files:
+            if self.open_scenario(path, quiet=True):
+                break
+        else:
+            self.open_default()
+
+    # ------------------------------------------------------------------ sessions
+
+    def open_default(self) -> None:
+        self._use(Session(), None)
+
+    def open_scenario(self, path: Path, quiet: bool = False) -> bool:
+        library = self.query_one(Library)
+        try:
+            session = Session(path)
+        except ScenarioUnavailable as exc:
+            library.set_status(path, "error")
+            if not quiet:
+                self.notify(str(exc), title="Cannot open scenario", severity="error", timeout=8)
+            return False
+        self._use(session, path)
+        library.set_status(path, None, current=True)
+        return True
+
+    def _use(self, session: Session, path: Path | None) -> None:
+        self.session = session
+        self.current_path = path
+        self.sub_title = session.name
+        users = list(session.sim.users)
+        self.user_id = users[0] if users else None
+        if self.user_id is not None:
+            self.query_one(Phone).set_world(session, self.user_id)
+        self.refresh_all()
+
+    def refresh_all(self) -> None:
+        """Update every pane from the session (each widget updates only what changed)."""
+        session = self.session
+        if session is None:
+            return
+        self.query_one(StatusLine).show(session, self.user_id)
+        steps = self.query_one(StepList)
+        steps.update_steps(session)
+        self.query_one(Phone).show_user(self.user_id)
+        self.query_one(Inspector).show(session.sim, self.user_id, len(session.sim.log))
+        self.query_one(EventLog).update_events(session.sim)
+        self.query_one(AssertionPanel).show_step(session, steps.highlighted)
+        if self.current_path is not None:
+            self.query_one(Library).set_status(self.current_path, session.status())
+
+    # ------------------------------------------------------------------ stepping
+
+    def action_next_step(self) -> None:
+        if self.session.done:
+            self.notify("The scenario has no more steps.", severity="warning", timeout=2)
+            return
+        result = self.session.step()
+        if not result.ok:
+            self.notify(result.summary or "step failed", title=f"Step {result.index + 1} failed",
+                        severity="error", timeout=4)
+        self.refresh_all()
+
+    def action_run_all(self) -> None:
+        results = self.session.run_to_end()
+        failed = [r for r in results if not r.ok]
+        self.refresh_all()
+        if failed:
+            self.notify(f"{len(failed)} step(s) failed", severity="error", timeout=3)
+
+    def action_run_to_failure(self) -> None:
+        failed = self.session.run_to_failure()
+        self.refresh_all()
+        if failed is not None:
+            self.query_one(StepList).highlighted = failed.index
+        else:
+            self.notify("No failure: end of scenario.", timeout=2)
+
+    def action_restart(self) -> None:
+        self.session.restart()
+        self.query_one(Phone).set_world(self.session, self.user_id or next(iter(self.session.sim.users)))
+        self.refresh_all()
+
+    def action_jump(self, index: int | None = None) -> None:
+        steps = self.query_one(StepList)
+        target = steps.highlighted if index is None else index
+        if target is None or target >= len(self.session.steps):
+            return
+        had_restart = target < self.session.position or bool(self.session.explored)
+        self.session.jump(target)
+        if had_restart:
+            self.query_one(Phone).set_world(self.session, self.user_id)
+        self.refresh_all()
+        steps.highlighted = target
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if isinstance(event.option_list, Library):
+            index = int(event.option.id) if event.option.id is not None else None
+            if index is not None:
+                self.open_scenario(self.files[index])
+        elif isinstance(event.option_list, StepList):
+            self.action_jump(event.option_index)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if isinstance(event.option_list, StepList) and self.session is not None:
+            self.query_one(AssertionPanel).show_step(self.session, event.option_index)
+
+    # ------------------------------------------------------------------ clock
+
+    def action_advance(self, amount: str) -> None:
+        try:
+            self.session.advance(amount)
+        except (FlowsimError, ValueError) as exc:
+            self.notify(str(exc), severity="error")
+        self.refresh_all()
+
+    def action_set_date(self) -> None:
+        def done(value: str | None) -> None:
+            if not value:
+                return
+            try:
+                when = parse_time(value)
+                self.session.advance_to(when)
+            except (FlowsimError, ValueError) as exc:
+                self.notify(str(exc), title="Set date", severity="error")
+            self.refresh_all()
+
+        self.push_screen(Prompt("Move the clock to (ISO 8601 with offset)", self.session.sim.now.isoformat()), done)
+
+    # ------------------------------------------------------------------ phone
+
+    def _cycle_user(self, step: int) -> None:
+        users = list(self.session.sim.users)
+        if not users:
+            return
+        index = users.index(self.user_id) if self.user_id in users else 0
+        self.user_id = users[(index + step) % len(users)]
+        self.refresh_all()
+
+    def action_next_user(self) -> None:
+        self._cycle_user(1)
+
+    def action_prev_user(self) -> None:
+        self._cycle_user(-1)
+
+    def action_next_chat(self) -> None:
+        self.query_one(Phone).next_tab()
+
+    def on_phone_action(self, message: PhoneAction) -> None:
+        try:
+            self.session.act(self.user_id, message.action, **message.kwargs)
+        except FlowsimError as exc:
+            self.notify(str(exc), title="Not available", severity="error")
+        self.refresh_all()
+
+    def action_send(self) -> None:
+        sim = self.session.sim
+        if not sim.official_accounts:
+            self.notify("This world has no official account.", severity="error")
+            return
+
+        def done(form: dict | None) -> None:
+            if not form:
+                return
+            try:
+                result, _ = self.session.send(form["oa"], form["to"] or self.user_id, text=form["text"],
+                                              template=form["template"], tag=form["tag"])
+            except (FlowsimError, ValueError) as exc:
+                self.notify(str(exc), title="Send", severity="error")
+                return
+            if result.ok:
+                self.notify(f"API 200 · {result.message_id}", timeout=2)
+            else:
+                self.notify(f"API {result.status}: {result.error}", severity="error")
+            self.refresh_all()
+
+        oas = {oa: a.name for oa, a in sim.official_accounts.items()}
+        self.push_screen(SendForm(oas, list(sim.users), self.user_id), done)
+
+    def action_save(self) -> None:
+        slug = re.sub(r"[^a-z0-9]+", "-", self.session.name.lower()).strip("-") or "scenario"
+
+        def done(value: str | None) -> None:
+            if not value:
+                return
+            try:
+                path = self.session.save(Path(value))
+            except Exception as exc:  # noqa: BLE001 - shown to the person
+                self.notify(str(exc), title="Save failed", severity="error", timeout=8)
+                return
+            self.notify(f"Saved {path}", title="Scenario saved", timeout=4)
+
+        self.push_screen(Prompt("Save as scenario file", f"explored-{slug}.yaml"), done)
+
+    # ------------------------------------------------------------------ panes, help, themes
+
+    def action_show_pane(self, pane: str) -> None:
+        self.pane = pane
+        main = self.query_one("#main")
+        for name in PANES:
+            main.set_class(name == pane, f"-pane-{name}")
+        tabs = self.query_one("#side-tabs", Tabs)
+        if tabs.active != f"tab-{pane}":
+            tabs.active = f"tab-{pane}"
+        target = self.query_one(f"#{pane}")
+        if pane in ("steps", "library"):
+            target.focus()
+
+    def action_next_pane(self) -> None:
+        self.action_show_pane(PANES[(PANES.index(self.pane) + 1) % len(PANES)])
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tabs.id == "side-tabs" and event.tab is not None and event.tab.id:
+            pane = event.tab.id.removeprefix("tab-")
+            if pane != self.pane:
+                self.action_show_pane(pane)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def action_cycle_theme(self) -> None:
+        names = ["flowsim", "flowsim-light", "textual-dark", "textual-light", "nord", "gruvbox"]
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+        self.notify(f"Theme: {self.theme}", timeout=1.5)
+
+    def action_unfocus(self) -> None:
+        self.query_one(StepList).focus()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every key binding as a command, plus the taps the phone offers now."""
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action not in ("quit", "unfocus"):
+                key = self.get_key_display(binding)
+                yield SystemCommand(f"{binding.description} ({key})", binding.tooltip or binding.description,
+                                    partial(self.run_action, binding.action))
+        if self.session is not None and self.user_id is not None:
+            for action in self.session.sim.available_actions(self.user_id):
+                if action in ("enter_pin", "enter_number", "say", "block", "unblock", "add_friend",
+                              "settings_consent"):
+                    continue  # need an argument: use the phone
+                yield SystemCommand(f"Tap: {action} ({self.user_id})", f"do: {action} as {self.user_id}",
+                                    partial(self.post_message, PhoneAction(action)))

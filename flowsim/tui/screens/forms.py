@@ -1,0 +1,83 @@
+"""Forms: send a message (as an official account), and a one-field prompt (date, file name)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+
+class SendForm(ModalScreen[dict[str, Any] | None]):
+    """An official account sends a notification message: OA, recipient, text or template, tag."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, oas: dict[str, str], users: list[str], user: str) -> None:
+        super().__init__()
+        self.oas = oas
+        self.users = users
+        self.user = user
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="send-form", classes="form"):
+            yield Static("Send a LINE notification message", classes="form-title")
+            yield Label("Official account")
+            yield Select([(name, oa) for oa, name in self.oas.items()], value=next(iter(self.oas)),
+                         allow_blank=False, id="send-oa", compact=True)
+            yield Label("Recipient (user, or a phone number)")
+            yield Input(self.user, id="send-to", compact=True)
+            yield Label("Text (flexible message)")
+            yield Input("Your parcel ships today", id="send-text", compact=True)
+            yield Label("…or a template key (e.g. shipment_completed_ja)")
+            yield Input("", id="send-template", compact=True)
+            yield Label("Delivery tag (optional, 16-100 characters)")
+            yield Input("", id="send-tag", compact=True)
+            with Horizontal(classes="form-buttons"):
+                yield Button("Send", id="send-ok", variant="primary", compact=True)
+                yield Button("Cancel", id="send-cancel", compact=True)
+
+    def _result(self) -> dict[str, Any]:
+        value = lambda i: self.query_one(f"#{i}", Input).value.strip()  # noqa: E731
+        return {"oa": self.query_one("#send-oa", Select).value, "to": value("send-to"),
+                "text": value("send-text"), "template": value("send-template") or None,
+                "tag": value("send-tag") or None}
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(self._result() if event.button.id == "send-ok" else None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(self._result())
+
+
+class Prompt(ModalScreen[str | None]):
+    """One text field; Enter submits, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+
+    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form prompt"):
+            yield Static(self.title_text, classes="form-title")
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input", compact=True)
+            with Horizontal(classes="form-buttons"):
+                yield Button("OK", id="prompt-ok", variant="primary", compact=True)
+                yield Button("Cancel", id="prompt-cancel", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(self.query_one(Input).value if event.button.id == "prompt-ok" else None)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)

@@ -1,0 +1,1 @@
+"""Widgets of the flowsim TUI, one module per screen area."""

@@ -1,0 +1,77 @@
+"""Expected against actual for the selected step (from its StepResult)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from ..session import step_kind, step_label
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, allow_unicode=True).strip()
+
+
+class AssertionPanel(Static):
+    """Shows one step: its result, and for an ``expect`` every check, mismatches first."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__("", **kwargs)
+        self._signature = None
+
+    def show_step(self, session, index: int | None) -> None:
+        if index is None:
+            signature = None
+        else:
+            result = session.results.get(index)
+            signature = (id(session), index, id(result))
+        if signature == self._signature:
+            return
+        self._signature = signature
+        self.update(self.render_step(session, index))
+
+    @staticmethod
+    def render_step(session, index: int | None):
+        if index is None or index >= len(session.steps) + len(session.explored):
+            return Text("No step selected.", style="dim")
+        if index >= len(session.steps):
+            raw = session.explored[index - len(session.steps)]
+            return Text.assemble(("✎ explored step\n", "cyan"), yaml.safe_dump(raw, sort_keys=False).strip())
+        raw = session.steps[index]
+        result = session.results.get(index)
+        head = Text(f"Step {index + 1}: {step_label(raw)}\n", style="bold")
+        if result is None:
+            head.append("not run yet", style="dim")
+            return head
+        if result.ok:
+            head.append("✓ passed", style="green")
+        else:
+            head.append("✗ failed", style="bold red")
+        if result.error:
+            head.append(f"\n{result.error}", style="red")
+        mismatches = list(getattr(result, "mismatches", []) or [])
+        if step_kind(raw) != "expect":
+            if result.summary:
+                head.append(f"\n{result.summary}", style="dim")
+            return head
+        table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
+        table.add_column("check", style="bold", no_wrap=True)
+        table.add_column("expected")
+        table.add_column("actual")
+        failed_keys = set()
+        for m in mismatches:
+            failed_keys.add(str(m.key).split(".")[0].split("[")[0])
+            table.add_row(Text(f"✗ {m.key}", style="red"), _fmt(m.expected), Text(_fmt(m.actual), style="red"))
+        spec = raw.get("expect") or {}
+        for key, value in spec.items():
+            if key == "user" or key in failed_keys:
+                continue
+            table.add_row(Text(f"✓ {key}", style="green"), _fmt(value), Text("as expected", style="dim"))
+        from rich.console import Group
+        return Group(head, table)
