@@ -1,1 +1,42 @@
-"""Scenario files: loader, runner, writer, CLI commands and pytest plugin (see docs/architecture.md)."""
+"""Scenario files: loader, runner, writer, CLI commands and pytest plugin (see docs/architecture.md).
+
+The public names are imported lazily (PEP 562): the pytest plugin module
+lives in this package and is loaded by every pytest run of the project, which
+should not pay for pydantic models and the engine unless it meets a scenario.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "load_scenario": "loader",
+    "loads_scenario": "loader",
+    "scenario_from_data": "loader",
+    "ScenarioFileError": "errors",
+    "Scenario": "models",
+    "ScenarioRun": "runner",
+    "StepResult": "runner",
+    "Mismatch": "runner",
+    "save_scenario": "writer",
+    "dump_scenario": "writer",
+}
+
+__all__ = sorted(_EXPORTS)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .errors import ScenarioFileError
+    from .loader import load_scenario, loads_scenario, scenario_from_data
+    from .models import Scenario
+    from .runner import Mismatch, ScenarioRun, StepResult
+    from .writer import dump_scenario, save_scenario
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -1,1 +1,121 @@
-"""pytest plugin that collects scenario files as test items (registered as the ``pytest11`` entry point)."""
+"""pytest plugin that collects scenario files as test items (registered as the ``pytest11`` entry point).
+
+Each ``*.yaml`` / ``*.yml`` file is one test item named after its scenario
+(``name:``), so ``-k``, ``-x``, ``--junitxml`` and pytest-xdist work on them.
+
+Decisions:
+
+* Only files under a directory named ``scenarios`` are collected, or files
+  named explicitly on the command line: YAML elsewhere in a project (CI
+  configs, fixtures) is not a scenario, and collecting it would be noise.
+* An invalid file is a *failing item* (named after the file), not a
+  collection error: a collection error interrupts the whole session, while
+  one broken file should not hide the results of the others.  Its failure
+  text is the loader's ``file:line:col: message``, as ``flowsim run`` shows.
+* Failures are rendered as by ``flowsim run`` (no Python traceback).
+* The ini option ``flowsim_catalogue`` (or ``--flowsim-catalogue``) adds a
+  template catalogue file, like ``flowsim run --catalogue``.
+
+The module imports nothing heavy at import time: every pytest run of the
+project loads it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SUFFIXES = (".yaml", ".yml")
+SCENARIO_DIR = "scenarios"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("flowsim")
+    group.addoption("--flowsim-catalogue", default=None, metavar="FILE",
+                    help="extra template catalogue (TOML) for scenario files")
+    parser.addini("flowsim_catalogue", "extra template catalogue (TOML) for scenario files", default="")
+
+
+def _explicit_files(config: pytest.Config) -> set[Path]:
+    cached = getattr(config, "_flowsim_explicit", None)
+    if cached is None:
+        cached = set()
+        root = Path(config.invocation_params.dir)
+        for arg in config.args:
+            candidate = Path(str(arg).split("::", 1)[0])
+            if not candidate.is_absolute():
+                candidate = root / candidate
+            if candidate.suffix in SUFFIXES:
+                cached.add(candidate.resolve())
+        config._flowsim_explicit = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix not in SUFFIXES or file_path.name.startswith("."):
+        return None
+    if SCENARIO_DIR in file_path.parent.parts or file_path.resolve() in _explicit_files(parent.config):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioFile(pytest.File):
+    """A scenario file: one item."""
+
+    def collect(self):  # type: ignore[override]
+        from .errors import ScenarioFileError
+        from .loader import load_scenario
+
+        try:
+            scenario = load_scenario(self.path)
+        except ScenarioFileError as exc:
+            yield ScenarioItem.from_parent(self, name=self.path.name, scenario=None, error=exc)
+            return
+        yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario, error=None)
+
+
+class ScenarioFailure(Exception):
+    """A scenario whose step failed; ``str()`` is the report."""
+
+
+class ScenarioItem(pytest.Item):
+    """One scenario: runs every step, fails with the runner's report."""
+
+    def __init__(self, *, scenario: Any, error: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.scenario = scenario
+        self.error = error
+        self._failed_line = 0
+        if scenario is not None:
+            self.keywords.update({tag: True for tag in scenario.tags})
+            if scenario.covers:
+                self.add_marker(pytest.mark.rules(*scenario.covers))
+
+    def runtest(self) -> None:
+        if self.error is not None:
+            raise ScenarioFailure(self.error.report())
+        from .commands import failure_report, load_catalogue
+        from .runner import ScenarioRun
+
+        config = self.config
+        catalogue_path = config.getoption("flowsim_catalogue") or config.getini("flowsim_catalogue") or None
+        run = ScenarioRun(self.scenario, catalogue=load_catalogue(catalogue_path))
+        results = run.run_all()
+        if results and not results[-1].ok:
+            self._failed_line = results[-1].line
+            raise ScenarioFailure(failure_report(str(self.path), self.scenario.name, results[-1]))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailure):
+            return str(excinfo.value)
+        from .errors import ScenarioFileError
+
+        if isinstance(excinfo.value, ScenarioFileError):
+            return excinfo.value.report()
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        line = self.error.line if self.error is not None else (self._failed_line or None)
+        return self.path, (line - 1) if line else None, f"scenario: {self.name}"

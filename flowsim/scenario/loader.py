@@ -1,0 +1,162 @@
+"""Load a scenario file: bytes → YAML nodes → values with positions → models → checks.
+
+:func:`load_scenario` is the one entry point for files; :func:`loads_scenario`
+takes text, :func:`scenario_from_data` plain Python data (what the TUI builds).
+Every failure is a :class:`ScenarioFileError` at ``file:line:col`` that says
+what was expected; several problems in one file are reported together.
+Pydantic's error locations are mapped back to YAML positions by walking the
+location along the recorded paths (components that are not keys of the file,
+such as union tags, are skipped).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from .checks import check
+from .errors import ScenarioFileError
+from .models import STEP_KINDS, Scenario
+from .yamlsource import Positions, describe_type, parse, read_text
+
+_TOP_KEYS = ", ".join(Scenario.model_fields[n].alias or n for n in Scenario.model_fields)
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read, validate and cross-check a scenario file.  Raises :class:`ScenarioFileError`."""
+    name = os.fspath(path)
+    return loads_scenario(read_text(name), name)
+
+
+def loads_scenario(text: str, name: str = "<string>") -> Scenario:
+    """The same, from text (``name`` is what errors call the file)."""
+    data, positions = parse(text, name)
+    return scenario_from_data(data, name, positions)
+
+
+def scenario_from_data(data: Any, name: str = "<data>", positions: Positions | None = None) -> Scenario:
+    """Validate already-parsed data (positions unknown → errors point at 1:1 of ``name``)."""
+    positions = positions or Positions()
+    if not isinstance(data, dict):
+        line, col = positions.of_value(())
+        raise ScenarioFileError(name, line, col, f"the file holds {describe_type(data)}; expected a mapping "
+                                f"at the top level with the keys {_TOP_KEYS}")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioFileError.collect(_from_pydantic(exc, positions, name)) from None
+    scenario._path = name
+    values = positions.values
+    for i, step in enumerate(scenario.steps):
+        pos = values.get(("steps", i))
+        if pos is not None:
+            step._line = pos[0]
+    problems = check(scenario, positions, name)
+    if problems:
+        raise ScenarioFileError.collect(problems)
+    return scenario
+
+
+# ---------------------------------------------------------------- pydantic → file:line:col
+
+
+def _walk(loc: tuple[Any, ...], positions: Positions) -> tuple[Any, ...]:
+    """The longest path of the file that ``loc`` leads through (skipping union tags etc.)."""
+    path: tuple[Any, ...] = ()
+    known_values, known_keys = positions.values, positions.keys
+    if len(loc) >= 3 and loc[0] == "steps" and loc[2] in STEP_KINDS:
+        loc = loc[:2] + loc[3:]  # drop the step union's tag
+    for comp in loc:
+        candidate = (*path, comp)
+        if candidate in known_values or candidate in known_keys:
+            path = candidate
+    return path
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for comp in path:
+        out += f"[{comp}]" if isinstance(comp, int) else (f".{comp}" if out else str(comp))
+    return out
+
+
+def _from_pydantic(exc: ValidationError, positions: Positions, name: str) -> list[ScenarioFileError]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        path = _walk(loc, positions)
+        if kind == "missing":
+            parent = _walk(loc[:-1], positions)
+            line, col = positions.of_key(parent) if parent else positions.of_value(())
+            where = _dotted(parent)
+            message = (f"missing required key {loc[-1]!r}"
+                       f"{' in ' + where if where else ''}; expected `{loc[-1]}:` here")
+        elif kind == "unknown_key":
+            key = err["ctx"]["key"]
+            line, col = positions.of_key((*path, key))
+            where = _dotted(path)
+            message = (f"{where}: " if where else "") + err["msg"]
+        else:
+            line, col = positions.of_value(path)
+            where = _dotted(path)
+            message = (f"{where}: " if where else "") + _message(err)
+        problems.append(ScenarioFileError(name, line, col, message))
+    return problems
+
+
+def _message(err: dict[str, Any]) -> str:
+    kind = err["type"]
+    value = err.get("input")
+    found = describe_type(value)
+    ctx = err.get("ctx") or {}
+    if kind == "step_kind":
+        return _step_kind_message(value)
+    if kind == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    if kind == "literal_error":
+        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        return f"{found} is not allowed{hint}; expected one of: {', '.join(options)}"
+    if kind in ("string_type", "string_sub_type"):
+        return f"expected text, found {found}"
+    if kind.startswith("int_") or kind == "int_type":
+        return f"expected a whole number, found {found}"
+    if kind.startswith("bool_"):
+        return f"expected true or false, found {found}"
+    if kind in ("dict_type", "model_type", "model_attributes_type", "mapping_type"):
+        return f"expected a mapping (key: value), found {found}"
+    if kind in ("list_type", "tuple_type", "iterable_type"):
+        return f"expected a list, found {found}"
+    if kind == "too_short":
+        return f"expected at least {ctx.get('min_length')} item(s), found {ctx.get('actual_length', 0)}"
+    if kind == "too_long":
+        return f"expected at most {ctx.get('max_length')} item(s), found {ctx.get('actual_length')}"
+    if kind == "greater_than_equal":
+        return f"expected a number >= {ctx.get('ge')}, found {found}"
+    if kind == "extra_forbidden":
+        return "unknown key; expected only the documented keys (see `flowsim schema`)"
+    return f"{err['msg']}; found {found}"
+
+
+def _step_kind_message(value: Any) -> str:
+    kinds = ", ".join(STEP_KINDS)
+    if not isinstance(value, dict):
+        return f"a step must be a mapping; expected one of {kinds} (e.g. `- do: agree`), found {describe_type(value)}"
+    present = [k for k in STEP_KINDS if k in value]
+    if len(present) > 1:
+        both = " and ".join(f"`{k}`" for k in present)
+        return f"one step has both {both}; expected exactly one of {kinds} per step (split it into steps)"
+    keys = [str(k) for k in value]
+    hints = []
+    for key in keys:
+        close = difflib.get_close_matches(key, STEP_KINDS, n=1, cutoff=0.6)
+        if close:
+            hints.append(f"{key!r} → did you mean {close[0]!r}?")
+    hint = f" ({'; '.join(hints)})" if hints else ""
+    return f"a step needs exactly one of {kinds}; found keys {', '.join(keys) or 'none'}{hint}"

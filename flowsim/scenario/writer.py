@@ -1,0 +1,62 @@
+"""Write a scenario file: what the TUI uses to save an exploration.
+
+:func:`save_scenario` takes a :class:`~flowsim.scenario.models.Scenario` or
+plain data of the same shape (times may be ``datetime``/``timedelta``
+objects), validates it, renders YAML in the notation people write (durations
+like ``-30d``, ISO times, block style, keys in the documented order), checks
+that the text loads back with the loader, and only then replaces the file
+atomically (a temporary file in the same directory, ``fsync``, then
+``os.replace``), so a crash never leaves half a scenario behind and an
+invalid scenario never overwrites a good one.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+import yaml
+
+try:
+    from yaml import CSafeDumper as _Dumper
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
+
+from .loader import loads_scenario, scenario_from_data
+from .models import Scenario
+
+
+def scenario_data(scenario: Scenario | dict[str, Any], name: str = "<data>") -> dict[str, Any]:
+    """Plain YAML-ready data for ``scenario`` (validated; raises ScenarioFileError)."""
+    model = scenario if isinstance(scenario, Scenario) else scenario_from_data(scenario, name)
+    return model.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_unset=True)
+
+
+def dump_scenario(scenario: Scenario | dict[str, Any], name: str = "<data>") -> str:
+    """The YAML text of a scenario (loads back with :func:`~flowsim.scenario.load_scenario`)."""
+    data = scenario_data(scenario, name)
+    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False,
+                     width=100, indent=2)
+    loads_scenario(text, name)  # never write what we could not read back
+    return text
+
+
+def save_scenario(scenario: Scenario | dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Atomically write ``scenario`` to ``path`` as a valid scenario file."""
+    target = os.fspath(path)
+    text = dump_scenario(scenario, target)
+    directory = os.path.dirname(os.path.abspath(target))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -1,0 +1,271 @@
+"""Read a YAML file into plain Python values, remembering where each came from.
+
+PyYAML's C parser composes the node tree (``yaml.compose(..., CSafeLoader)``:
+safe, no object construction); this module converts the nodes itself so that
+it can record the 1-based line and column of every value (and of every
+mapping key) by its path, e.g. ``("steps", 3, "send", "to")``.  The loader
+uses these positions to point every error at ``file:line:col``.
+
+Decisions (a mature tool's reading where YAML is loose):
+
+* **Guards before and during parsing**: a file over :data:`MAX_BYTES` is
+  refused before it is read; NUL bytes (binary junk) and bytes that are not
+  UTF-8 are refused with the position of the first bad byte; aliases may not
+  expand to more than :data:`MAX_NODES` values (the "billion laughs" bomb
+  costs nothing to compose but everything to expand); nesting is limited to
+  :data:`MAX_DEPTH`; recursive aliases are refused.
+* **Mapping keys are text**: a key is the scalar as written (``no:`` is the
+  key ``"no"``, not ``False``); duplicate keys are errors, not "last wins".
+* **Timestamps stay text**: the loader parses times itself (requiring a UTC
+  offset), so YAML's implicit timestamp resolution is not used.
+* **Plain numbers remember their spelling**: ``pin: 012345`` or
+  ``phone: +818000001234`` resolve to integers in YAML 1.1, losing zeros and
+  ``+``.  They come back as :class:`RawInt` / :class:`RawFloat` (int/float
+  subclasses with ``.raw``), so fields that want text get it as written.
+* Merge keys (``<<: *defaults``) are supported; explicit keys win.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+from .errors import ScenarioFileError
+
+#: Files larger than this are refused before reading (a scenario is a few KiB).
+MAX_BYTES = 1024 * 1024
+#: Values a document may expand to, counting each alias use again.
+MAX_NODES = 100_000
+#: Nesting depth of mappings and lists.
+MAX_DEPTH = 64
+
+Path = tuple[Any, ...]
+Position = tuple[int, int]
+
+_T = "tag:yaml.org,2002:"
+_STR, _INT, _FLOAT, _BOOL, _NULL = _T + "str", _T + "int", _T + "float", _T + "bool", _T + "null"
+_TIMESTAMP, _MERGE, _MAP, _SEQ = _T + "timestamp", _T + "merge", _T + "map", _T + "seq"
+_constructor = SafeConstructor()
+
+
+class RawInt(int):
+    """An integer that YAML resolved from a plain scalar; ``.raw`` is the text as written."""
+
+    raw: str
+
+    def __new__(cls, value: int, raw: str) -> RawInt:
+        self = super().__new__(cls, value)
+        self.raw = raw
+        return self
+
+    def __reduce__(self):
+        return (int, (int(self),))
+
+
+class RawFloat(float):
+    """A float resolved from a plain scalar; ``.raw`` is the text as written."""
+
+    raw: str
+
+    def __new__(cls, value: float, raw: str) -> RawFloat:
+        self = super().__new__(cls, value)
+        self.raw = raw
+        return self
+
+    def __reduce__(self):
+        return (float, (float(self),))
+
+
+class Positions:
+    """Where each value (``values``) and each mapping key (``keys``) starts, by path."""
+
+    __slots__ = ("values", "keys")
+
+    def __init__(self) -> None:
+        self.values: dict[Path, Position] = {}
+        self.keys: dict[Path, Position] = {}
+
+    def of_value(self, path: Path) -> Position:
+        """The value at ``path``, or the nearest enclosing one we know."""
+        while path:
+            pos = self.values.get(path)
+            if pos is not None:
+                return pos
+            path = path[:-1]
+        return self.values.get((), (1, 1))
+
+    def of_key(self, path: Path) -> Position:
+        """The key that introduces ``path`` (``send:``), else the value's position."""
+        pos = self.keys.get(path)
+        return pos if pos is not None else self.of_value(path)
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The file's text, after the size, binary and encoding guards."""
+    name = os.fspath(path)
+    try:
+        size = os.path.getsize(name)
+    except OSError as exc:
+        raise ScenarioFileError(name, 1, 1, f"cannot read the file ({exc.strerror or exc}); "
+                                "expected a readable scenario file") from None
+    if size > MAX_BYTES:
+        raise ScenarioFileError(name, 1, 1, f"file is {size / 1024 / 1024:.1f} MiB; expected a scenario file "
+                                f"of at most {MAX_BYTES // 1024 // 1024} MiB")
+    try:
+        with open(name, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioFileError(name, 1, 1, f"cannot read the file ({exc.strerror or exc}); "
+                                "expected a readable scenario file") from None
+    return decode(data, name)
+
+
+def decode(data: bytes, name: str) -> str:
+    """UTF-8 text (a BOM is allowed); binary junk is refused where it starts."""
+    if len(data) > MAX_BYTES:
+        raise ScenarioFileError(name, 1, 1, f"file is larger than {MAX_BYTES // 1024 // 1024} MiB; "
+                                "expected a scenario file of at most 1 MiB")
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line, col = _line_col(data, nul)
+        raise ScenarioFileError(name, line, col, "binary data (a NUL byte); expected a UTF-8 YAML text file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, col = _line_col(data, exc.start)
+        raise ScenarioFileError(name, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8; "
+                                "expected a UTF-8 YAML text file") from None
+
+
+def _line_col(data: bytes, offset: int) -> Position:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, len(data[start:offset].decode("utf-8", "replace")) + 1
+
+
+def parse(text: str, name: str) -> tuple[Any, Positions]:
+    """Compose ``text`` safely and convert it; returns ``(value, positions)``."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        what = "; ".join(p for p in (exc.context, exc.problem) if p)
+        raise ScenarioFileError(name, line, col, f"invalid YAML: {what}; expected well-formed YAML "
+                                "(check the indentation and quoting here)") from None
+    except yaml.YAMLError as exc:
+        raise ScenarioFileError(name, 1, 1, f"invalid YAML: {exc}; expected well-formed YAML") from None
+    except RecursionError:
+        raise ScenarioFileError(name, 1, 1, f"YAML nested too deeply; expected at most {MAX_DEPTH} levels") from None
+    if node is None:
+        raise ScenarioFileError(name, 1, 1, "empty file; expected a mapping with at least `name:` and `steps:`")
+    converter = _Converter(name)
+    return converter.convert(node, (), 0), converter.positions
+
+
+class _Converter:
+    __slots__ = ("name", "positions", "count", "active")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.positions = Positions()
+        self.count = 0
+        self.active: set[int] = set()
+
+    def error(self, node: Any, message: str) -> ScenarioFileError:
+        mark = node.start_mark
+        return ScenarioFileError(self.name, mark.line + 1, mark.column + 1, message)
+
+    def convert(self, node: Any, path: Path, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.error(node, f"the document expands to more than {MAX_NODES} values (an alias bomb?); "
+                                   "expected a plain scenario file")
+        mark = node.start_mark
+        self.positions.values[path] = (mark.line + 1, mark.column + 1)
+        if type(node) is ScalarNode:
+            return self.scalar(node)
+        if depth >= MAX_DEPTH:
+            raise self.error(node, f"nested too deeply; expected at most {MAX_DEPTH} levels")
+        ident = id(node)
+        if ident in self.active:
+            raise self.error(node, "a recursive alias; expected a tree of plain values")
+        self.active.add(ident)
+        try:
+            if type(node) is MappingNode:
+                return self.mapping(node, path, depth)
+            if type(node) is SequenceNode:
+                if node.tag != _SEQ:
+                    raise self.error(node, f"unsupported tag {node.tag!r}; expected a plain YAML list")
+                return [self.convert(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
+        finally:
+            self.active.discard(ident)
+        raise self.error(node, "unsupported YAML node; expected mappings, lists and scalars")  # pragma: no cover
+
+    def scalar(self, node: ScalarNode) -> Any:
+        tag = node.tag
+        if tag == _STR or tag == _TIMESTAMP:
+            return node.value
+        if tag == _INT:
+            return RawInt(_constructor.construct_yaml_int(node), node.value)
+        if tag == _FLOAT:
+            return RawFloat(_constructor.construct_yaml_float(node), node.value)
+        if tag == _BOOL:
+            return _constructor.construct_yaml_bool(node)
+        if tag == _NULL:
+            return None
+        raise self.error(node, f"unsupported tag {tag!r}; expected a plain string, number, boolean or null")
+
+    def mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        if node.tag != _MAP:
+            raise self.error(node, f"unsupported tag {node.tag!r}; expected a plain YAML mapping")
+        out: dict[str, Any] = {}
+        merged: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:
+                sources = value_node.value if type(value_node) is SequenceNode else [value_node]
+                for source in sources:
+                    value = self.convert(source, (*path, "<<"), depth + 1)
+                    if not isinstance(value, dict):
+                        raise self.error(source, "a merge key (<<) needs a mapping; expected *alias of a mapping")
+                    for k, v in value.items():
+                        merged.setdefault(k, v)
+                continue
+            if type(key_node) is not ScalarNode:
+                raise self.error(key_node, "a mapping key must be plain text; expected `key: value`")
+            key = key_node.value
+            if key in out:
+                raise self.error(key_node, f"duplicate key {key!r}; expected each key once in a mapping")
+            child = (*path, key)
+            mark = key_node.start_mark
+            self.positions.keys[child] = (mark.line + 1, mark.column + 1)
+            out[key] = self.convert(value_node, child, depth + 1)
+        for k, v in merged.items():
+            out.setdefault(k, v)
+        return out
+
+
+def describe_type(value: Any) -> str:
+    """How an error names what it found: ``a list``, ``a mapping``, ``true``, ``42``, ``'text'``."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (RawInt, RawFloat)):
+        return value.raw
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 60 else repr(value[:57] + "...")
+    return repr(value)

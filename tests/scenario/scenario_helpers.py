@@ -1,0 +1,18 @@
+"""Shared constants and helpers for the scenario layer's tests (a unique module name, unlike conftest)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+MALFORMED = Path(__file__).parent / "malformed"
+
+HEADER = """\
+name: test
+start: 2026-04-01T09:00:00+09:00
+official_accounts:
+  shop: {name: Example Shop}
+users:
+  hanako: {phone: "+818000001234", created: -3y}
+steps:
+"""
