@@ -159,4 +159,4 @@ def _step_kind_message(value: Any) -> str:
         if close:
             hints.append(f"{key!r} → did you mean {close[0]!r}?")
     hint = f" ({'; '.join(hints)})" if hints else ""
-    return f"a step needs exactly one of {kinds}; found keys {', '.join(keys) or 'none'}{hint}"
+    return f"a step needs one of its kinds; expected exactly one of {kinds}; found keys {', '.join(keys) or 'none'}{hint}"

@@ -160,6 +160,9 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         what = "; ".join(p for p in (exc.context, exc.problem) if p)
+        start = exc.context_mark
+        if start is not None and mark is not None and (start.line, start.column) != (mark.line, mark.column):
+            what += f" (it starts at line {start.line + 1}, column {start.column + 1})"
         raise ScenarioFileError(name, line, col, f"invalid YAML: {what}; expected well-formed YAML "
                                 "(check the indentation and quoting here)") from None
     except yaml.YAMLError as exc:
