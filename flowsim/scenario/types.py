@@ -49,7 +49,7 @@ def plain(value: Any) -> Any:
     return value
 
 
-Text = Annotated[str, PlainValidator(text_of), WithJsonSchema({"type": "string"})]
+Text = Annotated[str, PlainValidator(text_of), WithJsonSchema({"type": ["string", "number"]})]
 
 
 def _positive_duration(value: Any) -> timedelta:
