@@ -66,7 +66,8 @@ SETUP_SECTIONS_IN_ANY_ORDER = True
 #: I1 (flowsim): requirements are evaluated again at the moment of
 #: delivery.  If SMS became required while a message waited only for
 #: consent (an R11 exemption ran out), the message keeps waiting for SMS and
-#: the LINE chat gets a ``phone_auth`` message so the user can complete it.
+#: the LINE chat gets a new ``phone_auth`` message for it (even if an older
+#: one is still in the chat), as in Flow C, so the user can complete it.
 PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED = True
 
 # ---------------------------------------------------------------- SMS (R17, R18)

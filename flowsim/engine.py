@@ -540,7 +540,7 @@ class Simulation:
                 msg.missing = needs
                 if newly_sms:
                     msg.rule = "R11"
-                    if decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED and not user.has_phone_setup():
+                    if decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED:
                         self._post(user, "phone_auth", msg.id)
                 self._emit(MessagePending, message_id=msg.id, user=user.id, oa=msg.oa,
                                                missing=tuple(sorted(needs)), rule=msg.rule or "R11")
