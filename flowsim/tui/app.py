@@ -131,22 +131,22 @@ class FlowsimApp(App[None]):
             yield VerticalScroll(AssertionPanel(id="assert"), id="assertions", classes="pane")
         yield Footer(compact=True)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         for pane in PANES:
             self.query_one(f"#{pane}").border_title = PANE_TITLES[pane]
         self.query_one("#library").border_subtitle = str(self.root)
         for path in self.files:
-            if self.open_scenario(path, quiet=True):
+            if await self.open_scenario(path, quiet=True):
                 break
         else:
-            self.open_default()
+            await self.open_default()
 
     # ------------------------------------------------------------------ sessions
 
-    def open_default(self) -> None:
-        self._use(Session(), None)
+    async def open_default(self) -> None:
+        await self._use(Session(), None)
 
-    def open_scenario(self, path: Path, quiet: bool = False) -> bool:
+    async def open_scenario(self, path: Path, quiet: bool = False) -> bool:
         library = self.query_one(Library)
         try:
             session = Session(path)
@@ -155,34 +155,55 @@ class FlowsimApp(App[None]):
             if not quiet:
                 self.notify(str(exc), title="Cannot open scenario", severity="error", timeout=8)
             return False
-        self._use(session, path)
+        await self._use(session, path)
         library.set_status(path, None, current=True)
         return True
 
-    def _use(self, session: Session, path: Path | None) -> None:
+    async def _use(self, session: Session, path: Path | None) -> None:
         self.session = session
         self.current_path = path
         self.sub_title = session.name
         users = list(session.sim.users)
         self.user_id = users[0] if users else None
         if self.user_id is not None:
-            self.query_one(Phone).set_world(session, self.user_id)
+            await self.query_one(Phone).set_world(session, self.user_id)
         self.refresh_all()
 
     def refresh_all(self) -> None:
-        """Update every pane from the session (each widget updates only what changed)."""
+        """Update every visible pane from the session (each widget updates only what changed).
+
+        On a small terminal the side panes that are not shown are skipped;
+        :meth:`action_show_pane` brings one up to date when it is shown.
+        """
         session = self.session
         if session is None:
             return
-        self.query_one(StatusLine).show(session, self.user_id)
-        steps = self.query_one(StepList)
-        steps.update_steps(session)
-        self.query_one(Phone).show_user(self.user_id)
-        self.query_one(Inspector).show(session.sim, self.user_id, len(session.sim.log))
-        self.query_one(EventLog).update_events(session.sim)
-        self.query_one(AssertionPanel).show_step(session, steps.highlighted)
-        if self.current_path is not None:
-            self.query_one(Library).set_status(self.current_path, session.status())
+        narrow = self.screen.has_class("-narrow")
+        shown = (lambda pane: not narrow or pane == self.pane)
+        with self.batch_update():
+            self.query_one(StatusLine).show(session, self.user_id)
+            steps = self.query_one(StepList)
+            if shown("steps") or shown("assertions"):
+                steps.update_steps(session)
+            self.query_one(Phone).show_user(self.user_id)
+            if shown("inspector"):
+                self.query_one(Inspector).show(session.sim, self.user_id, len(session.sim.log))
+            if shown("events"):
+                self.query_one(EventLog).update_events(session.sim)
+            if shown("assertions"):
+                self.query_one(AssertionPanel).show_step(session, steps.highlighted)
+            if self.current_path is not None and shown("library"):
+                self.query_one(Library).set_status(self.current_path, session.status())
+        self.call_after_refresh(self._keep_focus)
+
+    def _keep_focus(self) -> None:
+        """A tap can hide the focused widget (e.g. the PIN field): give the keys back to the steps."""
+        focused = self.screen.focused
+        if self.screen is self.screen_stack[0] and (focused is None or not focused.display
+                                                     or not focused.is_on_screen):
+            steps = self.query_one(StepList)
+            if steps.display:
+                steps.focus()
 
     # ------------------------------------------------------------------ stepping
 
@@ -211,12 +232,12 @@ class FlowsimApp(App[None]):
         else:
             self.notify("No failure: end of scenario.", timeout=2)
 
-    def action_restart(self) -> None:
+    async def action_restart(self) -> None:
         self.session.restart()
-        self.query_one(Phone).set_world(self.session, self.user_id or next(iter(self.session.sim.users)))
+        await self.query_one(Phone).set_world(self.session, self.user_id or next(iter(self.session.sim.users)))
         self.refresh_all()
 
-    def action_jump(self, index: int | None = None) -> None:
+    async def action_jump(self, index: int | None = None) -> None:
         steps = self.query_one(StepList)
         target = steps.highlighted if index is None else index
         if target is None or target >= len(self.session.steps):
@@ -224,17 +245,17 @@ class FlowsimApp(App[None]):
         had_restart = target < self.session.position or bool(self.session.explored)
         self.session.jump(target)
         if had_restart:
-            self.query_one(Phone).set_world(self.session, self.user_id)
+            await self.query_one(Phone).set_world(self.session, self.user_id)
         self.refresh_all()
         steps.highlighted = target
 
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if isinstance(event.option_list, Library):
             index = int(event.option.id) if event.option.id is not None else None
             if index is not None:
-                self.open_scenario(self.files[index])
+                await self.open_scenario(self.files[index])
         elif isinstance(event.option_list, StepList):
-            self.action_jump(event.option_index)
+            await self.action_jump(event.option_index)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if isinstance(event.option_list, StepList) and self.session is not None:
@@ -337,6 +358,7 @@ class FlowsimApp(App[None]):
         tabs = self.query_one("#side-tabs", Tabs)
         if tabs.active != f"tab-{pane}":
             tabs.active = f"tab-{pane}"
+        self.refresh_all()
         target = self.query_one(f"#{pane}")
         if pane in ("steps", "library"):
             target.focus()

@@ -271,7 +271,16 @@ class Session:
 
     def __init__(self, path: Path | None = None, data: dict[str, Any] | None = None) -> None:
         self.path = Path(path) if path is not None else None
-        self.load_error: str | None = None
+        self._scenario = None
+        layer = scenario_layer()
+        if data is None and self.path is not None and layer is not None:
+            try:
+                self._scenario = layer.load_scenario(self.path)
+            except layer.ScenarioFileError as exc:
+                raise ScenarioUnavailable(str(exc)) from exc
+            # the loader's reading of the file, as plain data (labels, and the world to save)
+            from flowsim.scenario.writer import scenario_data
+            data = scenario_data(self._scenario, str(self.path))
         if data is None:
             data = self._read(self.path) if self.path is not None else copy.deepcopy(DEFAULT_WORLD)
         self.data = data
@@ -293,14 +302,12 @@ class Session:
     def _make_run(self):
         layer = scenario_layer()
         if layer is not None:
-            try:
-                if self.path is not None:
-                    scenario = layer.load_scenario(self.path)
-                else:
-                    scenario = _scenario_from_dict(layer, self.data)
-                return layer.ScenarioRun(scenario), True
-            except layer.ScenarioFileError as exc:
-                raise ScenarioUnavailable(str(exc)) from exc
+            if self._scenario is None:
+                try:
+                    self._scenario = _scenario_from_dict(layer, self.data)
+                except layer.ScenarioFileError as exc:
+                    raise ScenarioUnavailable(str(exc)) from exc
+            return layer.ScenarioRun(self._scenario), True
         return MiniRun(self.data), False
 
     def restart(self) -> None:
@@ -501,7 +508,9 @@ def _plain(value: Any) -> Any:
 
 
 def _scenario_from_dict(layer, data: dict[str, Any]):
-    """A Scenario model from a dict: through a temporary file, so that the loader validates it."""
+    """A Scenario model from a dict, validated by the scenario layer's loader."""
+    if hasattr(layer, "scenario_from_data"):
+        return layer.scenario_from_data(_plain(data), "<default world>")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "default.yaml"
         path.write_text(yaml.safe_dump(_plain(data), sort_keys=False, allow_unicode=True), encoding="utf-8")

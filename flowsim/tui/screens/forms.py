@@ -15,6 +15,7 @@ class SendForm(ModalScreen[dict[str, Any] | None]):
     """An official account sends a notification message: OA, recipient, text or template, tag."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    AUTO_FOCUS = "#send-text"
 
     def __init__(self, oas: dict[str, str], users: list[str], user: str) -> None:
         super().__init__()
@@ -59,6 +60,7 @@ class Prompt(ModalScreen[str | None]):
     """One text field; Enter submits, Escape cancels."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
+    AUTO_FOCUS = "#prompt-input"
 
     def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
         super().__init__()

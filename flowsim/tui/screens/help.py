@@ -34,6 +34,7 @@ phone offers now.
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark,f1", "dismiss", "Close")]
+    AUTO_FOCUS = "#help-body"
 
     def compose(self) -> ComposeResult:
         lines = [INTRO, "| key | action |", "| --- | --- |"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
@@ -60,18 +59,20 @@ class AssertionPanel(Static):
             if result.summary:
                 head.append(f"\n{result.summary}", style="dim")
             return head
-        table = Table(box=None, expand=True, show_edge=False, pad_edge=False)
-        table.add_column("check", style="bold", no_wrap=True)
-        table.add_column("expected")
-        table.add_column("actual")
+        body = Text()
         failed_keys = set()
         for m in mismatches:
-            failed_keys.add(str(m.key).split(".")[0].split("[")[0])
-            table.add_row(Text(f"✗ {m.key}", style="red"), _fmt(m.expected), Text(_fmt(m.actual), style="red"))
+            failed_keys.add(str(m.key).split(".")[0].split("[")[0].split(" ")[0])
+            body.append(f"\n✗ {m.key}\n", style="bold red")
+            body.append("  expected ", style="dim")
+            body.append(_fmt(m.expected) + "\n")
+            body.append("  actual   ", style="dim")
+            body.append(_fmt(m.actual), style="red")
         spec = raw.get("expect") or {}
         for key, value in spec.items():
             if key == "user" or key in failed_keys:
                 continue
-            table.add_row(Text(f"✓ {key}", style="green"), _fmt(value), Text("as expected", style="dim"))
+            body.append(f"\n✓ {key}", style="green")
+            body.append(f"  {_fmt(value)}")
         from rich.console import Group
-        return Group(head, table)
+        return Group(head, body)

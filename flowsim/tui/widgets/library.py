@@ -35,7 +35,7 @@ class Library(OptionList):
 
     def _prompt(self, path: Path) -> Text:
         mark, style = STATUS_MARKS[self.status.get(path)]
-        text = Text()
+        text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"{mark} ", style=style)
         text.append(self.display_name(path), style="bold" if path == self.current else "")
         return text

@@ -172,57 +172,80 @@ SCREEN_TITLES = {
 }
 
 
+#: Buttons of the app screens, in the order they are shown.
+SCREEN_BUTTONS = ("agree", "reject", "send_sms", "confirm_sms", "enter_pin", "enter_number", "resend_sms",
+                  "cancel", "change_number")
+
+
 class ScreenView(Vertical):
-    """The app screen over the chats: consent, phone auth, SMS dialog, PIN entry, number entry."""
+    """The app screen over the chats: consent, phone auth, SMS dialog, PIN entry, number entry.
+
+    Its widgets are created once; a change of screen only updates texts and
+    shows the buttons that ``available_actions`` allows.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._signature: tuple | None = None
 
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="screen-title", id="screen-title")
+        yield Static("", classes="screen-text", id="screen-text")
+        yield Static("", classes="sms-banner", id="sms-banner")
+        yield Input(placeholder="6-digit code", id="pin-input", max_length=6, restrict=r"[0-9]*", compact=True)
+        yield Input(placeholder="+81 80 1111 2222", id="number-input", compact=True)
+        yield Static("", classes="screen-error", id="screen-error")
+        with Horizontal(classes="screen-buttons"):
+            for action in SCREEN_BUTTONS:
+                yield ActionButton(action, id=f"btn-{action}")
+
     def show(self, user: User, available: set[str]) -> None:
         challenge = user.pin_challenge
-        last_sms = user.sms_inbox[-1] if user.sms_inbox else None
         signature = (user.id, user.screen, user.screen_error, user.phone, tuple(sorted(available)),
-                     challenge.number if challenge else None, last_sms)
+                     challenge.number if challenge else None, len(user.sms_inbox))
         if signature == self._signature:
             return
         self._signature = signature
-        self.remove_children()
-        self.mount_all(list(self._build(user, available)))
-        field = self.query("Input")
-        if field:
-            field.first().focus()
-
-    def _build(self, user: User, available: set[str]):
         screen = user.screen
-        yield Static(SCREEN_TITLES.get(screen, screen), classes="screen-title")
-        buttons: list[str] = []
+        text = ""
         if screen == "consent":
-            yield Static("Official accounts can send you important notifications as LINE messages "
-                         "to your phone number. Do you agree to receive LINE notification messages?",
-                         classes="screen-text")
-            buttons = ["agree", "reject", "cancel"]
+            text = ("Official accounts can send you important notifications as LINE messages to your "
+                    "phone number. Do you agree to receive LINE notification messages?")
         elif screen == "phone_auth":
-            yield Static(f"Registered number\n{user.phone or '(none)'}", classes="screen-text")
-            buttons = ["send_sms", "cancel"]
+            text = f"Registered number\n{user.phone or '(none)'}"
         elif screen == "sms_confirm":
-            yield Static(f"Send an SMS to {user.phone or '(no number)'}?", classes="screen-text dialog")
-            buttons = ["confirm_sms", "cancel", "change_number"]
+            text = f"Send an SMS to {user.phone or '(no number)'}?"
         elif screen == "pin_entry":
-            number = user.pin_challenge.number if user.pin_challenge else user.phone
-            yield Static(f"Enter the 6-digit code sent to {number}.", classes="screen-text")
-            if user.sms_inbox:
-                yield Static(Text.assemble(("SMS ", "bold"), user.sms_inbox[-1].text), classes="sms-banner")
-            yield Input(placeholder="6-digit code", id="pin-input", max_length=6, restrict=r"[0-9]*", compact=True)
-            buttons = ["enter_pin", "resend_sms", "cancel"]
+            number = challenge.number if challenge else user.phone
+            text = f"Enter the 6-digit code sent to {number}."
         elif screen == "number_entry":
-            yield Static("Enter your new phone number. We will send it an SMS with a code.", classes="screen-text")
-            yield Input(placeholder="+81 80 1111 2222", id="number-input", compact=True)
-            buttons = ["enter_number", "cancel"]
-        if user.screen_error:
-            yield Static(Text(user.screen_error, style="bold"), classes="screen-error", id="screen-error")
-        row = [ActionButton(a, id=f"btn-{a}") for a in buttons if a in available]
-        yield Horizontal(*row, classes="screen-buttons")
+            text = "Enter your new phone number. We will send it an SMS with a code."
+        self.query_one("#screen-title", Static).update(SCREEN_TITLES.get(screen, screen))
+        body = self.query_one("#screen-text", Static)
+        body.update(text)
+        body.set_class(screen == "sms_confirm", "dialog")
+        banner = self.query_one("#sms-banner", Static)
+        banner.display = screen == "pin_entry" and bool(user.sms_inbox)
+        if banner.display:
+            banner.update(Text.assemble(("SMS ", "bold"), user.sms_inbox[-1].text))
+        pin = self.query_one("#pin-input", Input)
+        number = self.query_one("#number-input", Input)
+        pin.display = screen == "pin_entry"
+        number.display = screen == "number_entry"
+        pin.value = ""
+        error = self.query_one("#screen-error", Static)
+        error.display = bool(user.screen_error)
+        error.update(Text(user.screen_error or "", style="bold"))
+        wanted = {"consent": ("agree", "reject", "cancel"), "phone_auth": ("send_sms", "cancel"),
+                  "sms_confirm": ("confirm_sms", "cancel", "change_number"),
+                  "pin_entry": ("enter_pin", "resend_sms", "cancel"),
+                  "number_entry": ("enter_number", "cancel")}.get(screen, ())
+        for button in self.query(ActionButton).results(ActionButton):
+            button.display = button.action_name in wanted and button.action_name in available
+        if pin.display:
+            pin.focus()
+        elif number.display:
+            number.focus()
 
 
 class SmsView(VerticalScroll):
@@ -254,49 +277,67 @@ class SmsView(VerticalScroll):
 
 
 class SettingsView(VerticalScroll):
-    """Settings: consent switch (R21), phone number (R19), privacy policy (R8), per-OA block/friend (R27)."""
+    """Settings: consent switch (R21), phone number (R19), privacy policy (R8), per-OA block/friend (R27).
+
+    Built once per world (:meth:`set_oas`); updates only texts and button visibility.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._signature: tuple | None = None
+        self._oas: dict[str, str] = {}
 
-    def show(self, user: User, available: set[str], oas: dict[str, str]) -> None:
+    def compose(self) -> ComposeResult:
+        yield Static("", classes="setting", id="setting-consent")
+        with Horizontal(classes="setting-buttons"):
+            yield ActionButton("settings_consent", "Turn on", kwargs={"value": "agreed"}, id="set-consent-agreed")
+            yield ActionButton("settings_consent", "Turn off", kwargs={"value": "rejected"}, id="set-consent-rejected")
+        yield Static("", classes="setting", id="setting-phone")
+        with Horizontal(classes="setting-buttons"):
+            yield ActionButton("settings_change_number", id="set-change-number")
+        yield Static("", classes="setting", id="setting-privacy")
+        with Horizontal(classes="setting-buttons"):
+            yield ActionButton("agree_privacy_policy", id="set-privacy")
+        yield Vertical(id="setting-oas")
+
+    async def set_oas(self, oas: dict[str, str]) -> None:
+        if oas == self._oas:
+            return
+        self._oas = dict(oas)
+        self._signature = None
+        box = self.query_one("#setting-oas")
+        await box.remove_children()
+        rows = []
+        for index, (oa, name) in enumerate(oas.items()):
+            rows.append(Static(name, classes="setting oa-state", name=oa))
+            rows.append(Horizontal(*(ActionButton(a, kwargs={"oa": oa}, id=f"set-{a}-{index}")
+                                     for a in ("add_friend", "block", "unblock")), classes="setting-buttons"))
+        await box.mount_all(rows)
+
+    def show(self, user: User, available: set[str]) -> None:
         signature = (user.id, user.consent, user.privacy_policy, user.phone, frozenset(user.blocked),
                      frozenset(user.friends), tuple(sorted(available)))
         if signature == self._signature:
             return
         self._signature = signature
-        self.remove_children()
-        self.mount_all(list(self._build(user, available, oas)))
-
-    def _build(self, user: User, available: set[str], oas: dict[str, str]):
-        yield Static(Text.assemble(("Privacy › Provide usage data › LINE notification messages\n", "dim"),
-                                   "Consent: ", (user.consent, "bold")), classes="setting")
-        row = []
-        if "settings_consent" in available:
-            if user.consent != "agreed":
-                row.append(ActionButton("settings_consent", "Turn on", kwargs={"value": "agreed"},
-                                        id="set-consent-agreed"))
-            if user.consent != "rejected":
-                row.append(ActionButton("settings_consent", "Turn off", kwargs={"value": "rejected"},
-                                        id="set-consent-rejected"))
-        yield Horizontal(*row, classes="setting-buttons")
-        yield Static(Text.assemble(("Profile › Phone number\n", "dim"), (user.phone or "(none)", "bold")),
-                     classes="setting")
-        row = []
-        if "settings_change_number" in available:
-            row.append(ActionButton("settings_change_number", id="set-change-number"))
-        yield Horizontal(*row, classes="setting-buttons")
-        yield Static(Text.assemble(("Privacy policy (March 2022): ", "dim"),
-                                   ("agreed" if user.privacy_policy else "not agreed", "bold")), classes="setting")
-        if "agree_privacy_policy" in available:
-            yield Horizontal(ActionButton("agree_privacy_policy", id="set-privacy"), classes="setting-buttons")
-        for index, (oa, name) in enumerate(oas.items()):
+        self.query_one("#setting-consent", Static).update(Text.assemble(
+            ("Privacy › Provide usage data › LINE notification messages\n", "dim"),
+            "Consent: ", (user.consent, "bold")))
+        self.query_one("#setting-phone", Static).update(Text.assemble(
+            ("Profile › Phone number\n", "dim"), (user.phone or "(none)", "bold")))
+        self.query_one("#setting-privacy", Static).update(Text.assemble(
+            ("Privacy policy (March 2022): ", "dim"), ("agreed" if user.privacy_policy else "not agreed", "bold")))
+        can_switch = "settings_consent" in available
+        self.query_one("#set-consent-agreed").display = can_switch and user.consent != "agreed"
+        self.query_one("#set-consent-rejected").display = can_switch and user.consent != "rejected"
+        self.query_one("#set-change-number").display = "settings_change_number" in available
+        self.query_one("#set-privacy").display = "agree_privacy_policy" in available
+        for label in self.query(".oa-state").results(Static):
+            oa = label.name or ""
             state = "blocked" if oa in user.blocked else "friend" if oa in user.friends else "not a friend"
-            yield Static(Text.assemble((name, "bold"), f"  {state}"), classes="setting")
-            row = [ActionButton(a, kwargs={"oa": oa}, id=f"set-{a}-{index}")
-                   for a in ("add_friend", "block", "unblock") if oa_allows(user, available, a, oa)]
-            yield Horizontal(*row, classes="setting-buttons")
+            label.update(Text.assemble((self._oas.get(oa, oa), "bold"), f"  {state}"))
+        for button in self.query("#setting-oas ActionButton").results(ActionButton):
+            button.display = oa_allows(user, available, button.action_name, button.action_kwargs.get("oa", ""))
 
 
 # ---------------------------------------------------------------------- the phone
@@ -345,7 +386,7 @@ class Phone(Vertical):
         yield SmsView(id="sms")
         yield SettingsView(id="settings")
 
-    def set_world(self, session, user_id: str) -> None:
+    async def set_world(self, session, user_id: str) -> None:
         """A (new) simulation: rebuild the chips, keep the tab if it still exists."""
         self._flow_session = session
         self._user_id = user_id
@@ -354,12 +395,14 @@ class Phone(Vertical):
         if oa_ids != self._oa_ids:
             self._oa_ids = oa_ids
             chips = self.query_one("#chips")
-            chips.remove_children()
-            chips.mount(Chip("LINE", LINE_CHAT, id="chip-line", classes="chip"))
-            for index, oa in enumerate(oa_ids):
-                chips.mount(Chip(sim.official_accounts[oa].name, oa, id=f"chip-oa-{index}", classes="chip"))
-            chips.mount(Chip("SMS", SMS_TAB, id="chip-sms", classes="chip"))
-            chips.mount(Chip("Settings", SETTINGS_TAB, id="chip-settings", classes="chip"))
+            await chips.remove_children()
+            await chips.mount_all([
+                Chip("LINE", LINE_CHAT, id="chip-line", classes="chip"),
+                *(Chip(oa, oa, id=f"chip-oa-{index}", classes="chip") for index, oa in enumerate(oa_ids)),
+                Chip("SMS", SMS_TAB, id="chip-sms", classes="chip"),
+                Chip("Settings", SETTINGS_TAB, id="chip-settings", classes="chip"),
+            ])
+        await self.query_one(SettingsView).set_oas({oa: sim.official_accounts[oa].name for oa in oa_ids})
         if self.tab not in (LINE_CHAT, SMS_TAB, SETTINGS_TAB, *oa_ids):
             self.tab = LINE_CHAT
         self.query_one(ChatView)._key = None
@@ -420,7 +463,7 @@ class Phone(Vertical):
         elif self.tab == SMS_TAB:
             sms.show(user)
         else:
-            settings.show(user, available, {oa: sim.official_accounts[oa].name for oa in self._oa_ids})
+            settings.show(user, available)
 
     # ------------------------------------------------------------ taps
 

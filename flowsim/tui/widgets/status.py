@@ -29,4 +29,4 @@ class StatusLine(Static):
             text.append(f"SMS ok {countdown(until - sim.now)} ", style="green")
         for msg in sim.pending_for(user_id):
             text.append(f"{msg.id} ⏳{countdown(sim.expires_at(msg.id) - sim.now)} ", style="yellow")
-        self.update(text)
+        self.update(text, layout=False)  # one line, fixed height: no reflow

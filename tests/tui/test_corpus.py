@@ -1,0 +1,47 @@
+"""The TUI's pass/fail for every shipped scenario equals ``flowsim run``'s.
+
+The corpus under ``scenarios/`` grows while the project is built: the test
+iterates whatever files are there.
+"""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from flowsim.cli import main
+from flowsim.tui.app import FlowsimApp
+from flowsim.tui.session import find_scenarios
+from flowsim.tui.widgets.library import Library
+
+from .conftest import SCENARIOS
+
+FILES = find_scenarios(SCENARIOS)
+
+
+def cli_verdict(path) -> str:
+    result = CliRunner().invoke(main, ["run", str(path)])
+    return {0: "pass", 1: "fail"}.get(result.exit_code, "error")
+
+
+@pytest.mark.skipif(not FILES, reason="no scenario files shipped yet")
+async def test_tui_verdicts_equal_flowsim_run():
+    app = FlowsimApp(SCENARIOS)
+    verdicts = {}
+    async with app.run_test(size=(120, 40)) as pilot:
+        library = app.query_one(Library)
+        for index, path in enumerate(app.files):
+            library.highlighted = index
+            library.focus()
+            await pilot.press("enter")  # open it from the library
+            await pilot.pause()
+            if app.current_path != path:  # could not be opened (invalid file)
+                verdicts[path] = "error"
+                continue
+            app.query_one("#steps").focus()
+            await pilot.press("r")  # run all
+            await pilot.pause()
+            verdicts[path] = app.session.status()
+            assert library.status[path] == verdicts[path]
+    expected = {path: cli_verdict(path) for path in app.files}
+    assert verdicts == expected
