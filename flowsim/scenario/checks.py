@@ -20,6 +20,7 @@ all problems of a file are reported together.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -29,7 +30,7 @@ from flowsim.errors import InvalidPhoneNumberError
 from flowsim.models import LINE_CHAT
 
 from .errors import ScenarioFileError
-from .models import DoStep, ExpectStep, Scenario, SendStep
+from .models import DoStep, ExpectStep, Scenario, SendStep, annotate
 from .yamlsource import Positions
 
 #: Arguments each action takes (mirrors the engine's own table, which is private).
@@ -50,6 +51,9 @@ except ImportError:  # pragma: no cover
     pass
 
 ARG_KEYS = ("pin", "number", "oa", "text", "value")
+
+#: phonenumbers' parser costs ~0.1 ms a number; suites reuse the same few numbers.
+_normalise = functools.lru_cache(maxsize=4096)(phone.normalise)
 _PHONEISH = re.compile(r"[+0-9][0-9 ()\-.+]*")
 _PIN = re.compile(r"[0-9]+")
 _SEND_CONTENT = ("text", "messages", "template")
@@ -108,7 +112,7 @@ class _Checker:
                 continue
             if spec.phone is not None:
                 try:
-                    e164 = phone.normalise(spec.phone, spec.region.upper())
+                    e164 = _normalise(spec.phone, spec.region.upper())
                 except InvalidPhoneNumberError as exc:
                     self.fail((*where, "phone"), f"{exc} (R3); expected a phone number such as "
                               "\"+818000001234\" or one written in the user's region")
@@ -117,7 +121,7 @@ class _Checker:
                     self.fail((*where, "phone"), f"{e164} is already the number of user {holders[e164]!r}; "
                               "expected one account per number (R5)")
                 holders[e164] = user_id
-                spec._e164 = e164
+                annotate(spec, "_e164", e164)
             for field in ("blocked", "friends"):
                 for i, oa_id in enumerate(getattr(spec, field)):
                     self.oa((*where, field, i), oa_id)
@@ -153,12 +157,12 @@ class _Checker:
             self.fail(w, "a send needs its content; expected one of text, messages, template", key=True)
         to = spec.to
         if phone.is_hash(to):
-            spec._to = ("hash", to)
+            annotate(spec, "_to", ("hash", to))
         elif to in self.users:
-            spec._to = ("user", to)
+            annotate(spec, "_to", ("user", to))
         elif _PHONEISH.fullmatch(to):
             try:
-                spec._to = ("hash", phone.hash_number(phone.normalise(to)))
+                annotate(spec, "_to", ("hash", phone.hash_number(_normalise(to, "JP"))))
             except InvalidPhoneNumberError as exc:
                 self.fail((*w, "to"), f"{exc} (R3); expected a user id, a phone number or a 64-hex hash")
         else:
@@ -177,7 +181,7 @@ class _Checker:
         return None
 
     def do(self, where: tuple[Any, ...], step: DoStep) -> None:
-        step._user = self.resolve_user(where, step.user, f"action {step.do!r}")
+        annotate(step, "_user", self.resolve_user(where, step.user, f"action {step.do!r}"))
         takes = ACTION_ARGS.get(step.do, ())
         for arg in ARG_KEYS:
             value = getattr(step, arg)
@@ -208,7 +212,7 @@ class _Checker:
                 self.fail(w, f"`{needs_user[0]}` is about one user's app and needs `user:`; "
                           f"{_known('users', self.users)}", key=True)
             else:
-                step._user = self.resolve_user(user_where, given_user, "expect")
+                annotate(step, "_user", self.resolve_user(user_where, given_user, "expect"))
         for field in ("chats", "webhooks", "sent_count"):
             for oa_id in getattr(spec, field) or {}:
                 self.oa((*w, field, oa_id), oa_id, key=True)

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 
 from .checks import check
 from .errors import ScenarioFileError
-from .models import STEP_KINDS, Scenario
+from .models import STEP_KINDS, Scenario, annotate
 from .yamlsource import Positions, describe_type, parse, read_text
 
 _TOP_KEYS = ", ".join(Scenario.model_fields[n].alias or n for n in Scenario.model_fields)
@@ -49,12 +49,9 @@ def scenario_from_data(data: Any, name: str = "<data>", positions: Positions | N
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioFileError.collect(_from_pydantic(exc, positions, name)) from None
-    scenario._path = name
-    values = positions.values
-    for i, step in enumerate(scenario.steps):
-        pos = values.get(("steps", i))
-        if pos is not None:
-            step._line = pos[0]
+    annotate(scenario, "_path", name)
+    for step, line in zip(scenario.steps, positions.step_lines()):
+        annotate(step, "_line", line)
     problems = check(scenario, positions, name)
     if problems:
         raise ScenarioFileError.collect(problems)

@@ -75,8 +75,19 @@ class StepResult:
     ok: bool
     mismatches: list[Mismatch] = field(default_factory=list)
     error: str | None = None
-    description: str = ""
     transcript: list[str] = field(default_factory=list)
+    #: The step itself and the user it acted for (the one-line description is made from them on demand).
+    step: Any = None
+    user: str | None = None
+
+    @property
+    def description(self) -> str:
+        """``do agree (hanako)``, ``send shop → hanako as parcel``, ``expect (hanako)`` …"""
+        if self.step is None:
+            return self.kind
+        if self.kind == "expect":
+            return f"expect ({self.user})" if self.user else "expect"
+        return _describe(self.step, self.user)
 
     @property
     def number(self) -> int:
@@ -145,7 +156,7 @@ class ScenarioRun:
         self._chat_seen: dict[tuple[str, str], int] = {}
         self._hook_seen: dict[str, int] = {}
         self._only_user = next(iter(scenario.users)) if len(scenario.users) == 1 else None
-        self._handlers: dict[type, Callable[[Any], str]] = {
+        self._handlers: dict[type, Callable[[Any], str | None]] = {
             SendStep: self._send, DoStep: self._do, AdvanceStep: self._advance,
             AdvanceToStep: self._advance_to,
         }
@@ -179,12 +190,11 @@ class ScenarioRun:
         if type(step) is ExpectStep:
             result = self._expect(index, step)
         else:
-            result = StepResult(index, step.line, step.kind, True)
+            result = StepResult(index, step._line, step.kind, True, step=step)
             try:
-                result.description = self._handlers[type(step)](step)
+                result.user = self._handlers[type(step)](step)
             except (FlowsimError, StepFailed) as exc:
                 result.ok = False
-                result.description = result.description or _describe(step)
                 result.error = str(exc)
                 result.transcript = self._transcript_for_step(step)
         self.results.append(result)
@@ -199,7 +209,7 @@ class ScenarioRun:
             raise StepFailed("the step names no user and the scenario has several")
         return user
 
-    def _send(self, step: SendStep) -> str:
+    def _send(self, step: SendStep) -> None:
         spec = step.send
         to = self._destination(spec)
         sim = self.sim
@@ -212,8 +222,7 @@ class ScenarioRun:
         self.last_send = result
         if step.as_ is not None:
             self.named[step.as_] = result
-        name = f" as {step.as_}" if step.as_ else ""
-        return f"send {spec.from_} → {spec.to}{name}"
+        return None
 
     def _destination(self, spec: Any) -> str:
         kind, value = spec._to or _classify_to(spec.to, self.sim)
@@ -226,6 +235,7 @@ class ScenarioRun:
         return to
 
     def _do(self, step: DoStep) -> str:
+        """Returns the user who acted (for the step's description)."""
         user = self._user_of(step)
         kwargs: dict[str, Any] = {}
         if step.pin is not None:
@@ -240,28 +250,27 @@ class ScenarioRun:
             if value is not None:
                 kwargs[arg] = value
         self.sim.do(user, step.do, **kwargs)
-        return _describe(step, user)
+        return user
 
-    def _advance(self, step: AdvanceStep) -> str:
+    def _advance(self, step: AdvanceStep) -> None:
         self.sim.advance(step.advance)
-        return f"advance {_fmt_delta(step.advance)}"
 
-    def _advance_to(self, step: AdvanceToStep) -> str:
+    def _advance_to(self, step: AdvanceToStep) -> None:
         self.sim.advance_to(step.advance_to)
-        return f"advance_to {step.advance_to.isoformat()}"
 
     # ------------------------------------------------------------------ checks
 
     def _expect(self, index: int, step: ExpectStep) -> StepResult:
         spec = step.expect
-        result = StepResult(index, step.line, "expect", True, description="expect")
+        result = StepResult(index, step._line, "expect", True, step=step)
         mismatches = result.mismatches
+        user_id = None
         try:
             user_id = self._user_of(step) if _needs_user(spec) else None
+            result.user = user_id
             sim = self.sim
             user = sim.user(user_id) if user_id is not None else None
             if user is not None:
-                result.description = f"expect ({user_id})"
                 if spec.line_chat is not None:
                     self._check_chat(mismatches, "line_chat", user_id, LINE_CHAT, user.chats[LINE_CHAT],
                                      spec.line_chat)
@@ -302,7 +311,7 @@ class ScenarioRun:
             result.error = str(exc)
         if mismatches or result.error is not None:
             result.ok = False
-            result.transcript = self._transcript_for_expect(spec, user_id if _needs_user(spec) else None)
+            result.transcript = self._transcript_for_expect(spec, user_id)
         return result
 
     def _check_chat(self, out: list[Mismatch], key: str, user_id: str, chat: str,
