@@ -18,7 +18,7 @@ class EventLog(RichLog):
     """Appends the events logged since the last update."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(wrap=True, markup=False, max_lines=5000, **kwargs)
+        super().__init__(wrap=True, markup=False, max_lines=5000, min_width=20, **kwargs)
         self._log = None
         self._seen = 0
 
