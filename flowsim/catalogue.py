@@ -6,10 +6,8 @@ library) and extendable with a user's own file of the same shape.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 
 from .errors import FlowsimError
@@ -30,7 +28,7 @@ class Catalogue:
     @classmethod
     @lru_cache(maxsize=1)
     def default(cls) -> Catalogue:
-        text = resources.files("flowsim").joinpath("data/catalogue.toml").read_text(encoding="utf-8")
+        text = (Path(__file__).parent / "data" / "catalogue.toml").read_text(encoding="utf-8")
         return cls.from_text(text, "flowsim/data/catalogue.toml")
 
     @classmethod
@@ -43,6 +41,8 @@ class Catalogue:
 
     @classmethod
     def from_text(cls, text: str, source: str = "<catalogue>") -> Catalogue:
+        import tomllib  # here, not at the top: most runs never read a catalogue (import ~10 ms)
+
         try:
             raw = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

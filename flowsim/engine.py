@@ -30,7 +30,6 @@ from functools import partial
 from typing import Any
 
 from transitions import MachineError
-from ulid import ULID
 
 from . import decisions, phone
 from .catalogue import Catalogue
@@ -90,6 +89,7 @@ from .models import (
     User,
     WebhookEvent,
 )
+from .ids import ulid
 from .rules import describe
 from .texts import important_label, section_text, system_text
 
@@ -143,7 +143,7 @@ class Simulation:
     ) -> None:
         self.clock = SimClock(start)
         self.seed = seed
-        self.catalogue = catalogue or Catalogue.default()
+        self._catalogue = catalogue
         self.default_region = default_region
         self.log = EventLog()
         self.users: dict[str, User] = {}
@@ -183,6 +183,13 @@ class Simulation:
         self._emit(ClockAdvanced, old=old)
 
     # ------------------------------------------------------------------ world set-up
+
+    @property
+    def catalogue(self) -> Catalogue:
+        """The template catalogue; the shipped one is read on first use (most runs send no template)."""
+        if self._catalogue is None:
+            self._catalogue = Catalogue.default()
+        return self._catalogue
 
     def add_official_account(
         self,
@@ -571,8 +578,8 @@ class Simulation:
         self._emit(SmsReceived, user=user.id, sms=sms)
 
     def _new_ulid(self) -> str:
-        millis = int(self.now.timestamp() * 1000)
-        return str(ULID.from_bytes(millis.to_bytes(6, "big") + self._id_rng.randbytes(10)))
+        """A ULID (as LINE's ``webhookEventId``) from the simulated time and the seeded generator."""
+        return ulid(int(self.now.timestamp() * 1000), int.from_bytes(self._id_rng.randbytes(10), "big"))
 
     def _queue_webhook(self, oa_id: str, kind: str, user: User | None = None, **fields: Any) -> None:
         if user is not None:

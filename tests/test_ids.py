@@ -1,0 +1,20 @@
+"""flowsim.ids.ulid agrees with python-ulid (the library it replaces at run time)."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from ulid import ULID
+
+from flowsim.ids import ulid
+
+
+@given(st.integers(0, (1 << 48) - 1), st.integers(0, (1 << 80) - 1))
+def test_ulid_matches_python_ulid(millis, randomness):
+    expected = str(ULID.from_bytes(millis.to_bytes(6, "big") + randomness.to_bytes(10, "big")))
+    assert ulid(millis, randomness) == expected
+
+
+@pytest.mark.parametrize("millis, randomness", [(-1, 0), (1 << 48, 0), (0, 1 << 80)])
+def test_ulid_refuses_out_of_range_parts(millis, randomness):
+    with pytest.raises(ValueError, match="48-bit timestamp and 80 random bits"):
+        ulid(millis, randomness)
