@@ -34,3 +34,15 @@ def test_package_docstring_example_runs():
     with contextlib.redirect_stdout(out):
         exec(compile(code, "flowsim/__init__.py", "exec"), {})
     assert "m1 delivered for hanako: R14" in out.getvalue()
+
+
+def test_scenario_guide_example_passes():
+    """docs/scenarios.md's first YAML example (Flow B, R14 and R17) loads and passes."""
+    from flowsim.scenario import ScenarioRun, loads_scenario
+
+    text = (ROOT / "docs" / "scenarios.md").read_text()
+    block = re.findall(r"```yaml\n(.*?)```", text, flags=re.S)[0]
+    run = ScenarioRun(loads_scenario(block, "docs/scenarios.md"))
+    results = run.run_all()
+    assert run.done and len(results) == 10
+    assert all(r.ok for r in results), "\n".join(r.report() for r in results if not r.ok)

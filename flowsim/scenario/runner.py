@@ -20,6 +20,11 @@ Decisions where ``scenarios.md`` is silent:
   user has *then* (R20); a user without a number fails the step.
 * Webhook ``text`` and ``data`` are compared exactly; chat ``text`` is a
   substring (a notification's text is long and partly generated).
+* A notification's ``label: ""`` means "shown without a label" (an app
+  below 15.9.0, R24); any other label is compared exactly.
+* ``api: {message: …}`` is a substring of LINE's answer as a whole: its
+  ``message`` and each detail written ``property: message`` (LINE's top
+  message is often just "The request body has 1 error(s)").
 """
 
 from __future__ import annotations
@@ -355,8 +360,9 @@ class ScenarioRun:
         if last is None:
             out.append(Mismatch("api", check, "no send yet"))
             return
-        if last.status != check.status or (check.message is not None and check.message not in (last.error or "")):
-            actual = ApiCheck(last.status, last.error if (check.message is not None or last.error) else None)
+        said = _api_text(last)
+        if last.status != check.status or (check.message is not None and check.message not in said):
+            actual = ApiCheck(last.status, said if (check.message is not None or last.error) else None)
             out.append(Mismatch("api", check, actual))
 
     # ------------------------------------------------------------------ transcripts
@@ -462,6 +468,13 @@ def _fmt_delta(delta: timedelta) -> str:
     return format_duration(delta)
 
 
+def _api_text(result: Any) -> str:
+    """What ``api: {message: …}`` searches: LINE's error message and each detail's (property: message)."""
+    parts = [result.error or ""]
+    parts += [f"{d.get('property', '')}: {d.get('message', '')}".lstrip(": ") for d in result.details]
+    return "; ".join(p for p in parts if p)
+
+
 def _chat_matches(expected: ChatItem, actual: ChatMessage) -> bool:
     if expected.kind != actual.kind:
         return False
@@ -470,7 +483,7 @@ def _chat_matches(expected: ChatItem, actual: ChatMessage) -> bool:
         return False
     if expected.template is not None and expected.template != actual.template:
         return False
-    if expected.label is not None and expected.label != actual.label:
+    if expected.label is not None and expected.label != (actual.label or ""):  # "" = shown without a label
         return False
     if expected.sections is not None and tuple(expected.sections) != tuple(actual.sections):
         return False

@@ -257,3 +257,33 @@ def test_several_users_need_user_key():
       - expect: {user: hanako, consent: not_set}
     """, header)
     assert run.ok, failure(run).report()
+
+
+def test_api_message_matches_the_error_details_too_R29():
+    """`api: {message: …}` searches LINE's message and each detail ("property: message")."""
+    run = run_steps("""\
+      - send: {from: shop, to: hanako, template: {key: no_such_template}}
+      - expect: {api: {status: 400, message: "unknown template key 'no_such_template'"}}
+      - expect: {api: {status: 400, message: "templateKey: unknown"}}
+      - expect: {api: {status: 400, message: "not in the answer"}}
+    """)
+    result = failure(run)
+    assert result.index == 3, "the first two expectations match the details"
+    actual = result.mismatches[0].actual
+    assert "The request body has 1 error(s)" in str(actual) and "templateKey: unknown template key" in str(actual)
+
+
+def test_label_empty_means_shown_without_a_label_R24():
+    """`label: ""` asserts the notification has no label (app below 15.9.0)."""
+    header = HEADER.replace("created: -3y}", "created: -3y, consent: agreed, sms_verified: -1d, app_version: 15.8.9}")
+    header = header.replace("users:\n", "users:\n  taro: {phone: \"+818000005678\", created: -3y, consent: agreed, "
+                                        "sms_verified: -1d}\n")
+    run = run_steps("""\
+      - send: {from: shop, to: hanako, text: Notice}
+      - send: {from: shop, to: taro, text: Notice}
+      - expect: {user: hanako, chats: {shop: [{notification: {text: Notice, label: ""}}]}}
+      - expect: {user: taro, chats: {shop: [{notification: {text: Notice, label: ""}}]}}
+    """, header)
+    result = failure(run)
+    assert result.index == 3, "hanako's old app shows no label; taro's shows one, so his check fails"
+    assert "Important notification" in str(result.mismatches[0].actual)
