@@ -67,6 +67,23 @@ FLOWSIM_LIGHT_THEME = Theme(
 )
 
 
+
+def display_path(path: Path) -> str:
+    """``path`` as a person would write it: relative to the working directory when under it, ``~`` for home.
+
+    Never the absolute checkout path, which differs between machines (and would
+    make the screen, and its snapshots, depend on where the project lives).
+    """
+    absolute = path.resolve()
+    for base, name in ((Path.cwd(), "."), (Path.home(), "~")):
+        if absolute == base:
+            return name
+        if absolute.is_relative_to(base):
+            relative = str(absolute.relative_to(base))
+            return relative if name == "." else f"~/{relative}"
+    return str(absolute)
+
+
 class FlowsimApp(App[None]):
     """``flowsim tui [PATH]``."""
 
@@ -134,7 +151,7 @@ class FlowsimApp(App[None]):
     async def on_mount(self) -> None:
         for pane in PANES:
             self.query_one(f"#{pane}").border_title = PANE_TITLES[pane]
-        self.query_one("#library").border_subtitle = str(self.root)
+        self.query_one("#library").border_subtitle = display_path(self.root)
         for path in self.files:
             if await self.open_scenario(path, quiet=True):
                 break
