@@ -69,6 +69,7 @@ from .events import (
     WebhookQueued,
 )
 from .machines import (
+    ACTION_ARGS,
     ACTIONS,
     ACTIONS_BY_SCREEN,
     CONDITION_HINTS,
@@ -109,16 +110,6 @@ _DELIVERY_RULE = {
 
 _ACTION_SET = frozenset(ACTIONS)
 
-#: Arguments each action needs, beyond the user.
-_ACTION_ARGS: dict[str, tuple[str, ...]] = {
-    "enter_number": ("number",),
-    "enter_pin": ("pin",),
-    "settings_consent": ("value",),
-    "block": ("oa",),
-    "unblock": ("oa",),
-    "add_friend": ("oa",),
-    "say": ("oa", "text"),
-}
 
 
 def _derived_hex(seed: int | str, *parts: str, length: int = 32) -> str:
@@ -626,7 +617,7 @@ class Simulation:
         if action not in _ACTION_SET:
             raise UnknownActionError(action, ACTIONS)
         user = self.user(user_id)
-        needed = _ACTION_ARGS.get(action, ())
+        needed = ACTION_ARGS.get(action, ())
         missing = [name for name in needed if kwargs.get(name) is None]
         if missing:
             raise MissingArgumentError(f"action {action!r} needs {', '.join(missing)}")

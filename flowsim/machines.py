@@ -78,6 +78,19 @@ SCREEN_TRANSITIONS: list[dict[str, Any]] = [
 #: Every action a user can take in the app.
 ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t["trigger"] for t in SCREEN_TRANSITIONS))
 
+#: Arguments each action takes beyond the user (``Simulation.do`` checks them;
+#: the scenario loader checks ``do:`` steps against the same table).
+ACTION_ARGS: dict[str, tuple[str, ...]] = {
+    "enter_number": ("number",),
+    "enter_pin": ("pin",),
+    "settings_consent": ("value",),
+    "block": ("oa",),
+    "unblock": ("oa",),
+    "add_friend": ("oa",),
+    "say": ("oa", "text"),
+}
+
+
 def _sources(transition: dict[str, Any]) -> list[str]:
     source = transition["source"]
     return list(source) if isinstance(source, (list, tuple)) else [source]

@@ -18,3 +18,4 @@ def test_ulid_matches_python_ulid(millis, randomness):
 def test_ulid_refuses_out_of_range_parts(millis, randomness):
     with pytest.raises(ValueError, match="48-bit timestamp and 80 random bits"):
         ulid(millis, randomness)
+

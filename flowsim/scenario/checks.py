@@ -27,28 +27,13 @@ from typing import Any
 
 from flowsim import phone
 from flowsim.errors import InvalidPhoneNumberError
+from flowsim.machines import ACTION_ARGS
 from flowsim.models import LINE_CHAT
 
 from .errors import ScenarioFileError
 from .models import DoStep, ExpectStep, Scenario, SendStep, annotate
 from .yamlsource import Positions
 
-#: Arguments each action takes (mirrors the engine's own table, which is private).
-ACTION_ARGS: dict[str, tuple[str, ...]] = {
-    "enter_number": ("number",),
-    "enter_pin": ("pin",),
-    "settings_consent": ("value",),
-    "block": ("oa",),
-    "unblock": ("oa",),
-    "add_friend": ("oa",),
-    "say": ("oa", "text"),
-}
-try:  # follow the engine if it grows actions with arguments
-    from flowsim.engine import _ACTION_ARGS as _ENGINE_ARGS
-
-    ACTION_ARGS = {**ACTION_ARGS, **_ENGINE_ARGS}
-except ImportError:  # pragma: no cover
-    pass
 
 ARG_KEYS = ("pin", "number", "oa", "text", "value")
 
