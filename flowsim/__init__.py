@@ -28,6 +28,7 @@ from .errors import (
     DuplicateIdError,
     FlowsimError,
     InvalidPhoneNumberError,
+    InvalidValueError,
     MalformedHashError,
     MissingArgumentError,
     NaiveDatetimeError,
@@ -41,7 +42,7 @@ from .phone import hash_number, normalise
 
 __all__ = [
     "ActionNotAllowedError", "Catalogue", "ClockWentBackwardsError", "DuplicateIdError", "FlowsimError",
-    "InvalidPhoneNumberError", "MalformedHashError", "MissingArgumentError", "NaiveDatetimeError",
+    "InvalidPhoneNumberError", "InvalidValueError", "MalformedHashError", "MissingArgumentError", "NaiveDatetimeError",
     "PhoneNumberTakenError", "SimClock", "Simulation", "UnknownActionError", "UnknownMessageError",
     "UnknownOfficialAccountError", "UnknownUserError", "hash_number", "normalise",
 ]

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from .errors import ClockWentBackwardsError, NaiveDatetimeError
+from .errors import ClockWentBackwardsError, InvalidValueError, NaiveDatetimeError
 
 
 def wall_now() -> datetime:
@@ -29,6 +29,9 @@ def wall_now() -> datetime:
 
 def require_aware(value: datetime, what: str = "time") -> datetime:
     """Refuse naive datetimes: an hour's ambiguity would move R11/R22 boundaries."""
+    if not isinstance(value, datetime):
+        raise InvalidValueError(f"{what} {value!r} is not a datetime; expected an aware datetime, "
+                                "e.g. datetime(2026, 4, 1, 9, tzinfo=timezone(timedelta(hours=9)))")
     if value.tzinfo is None or value.utcoffset() is None:
         raise NaiveDatetimeError(f"{what} {value.isoformat()} has no UTC offset; give one, e.g. +09:00")
     return value
@@ -80,6 +83,9 @@ class SimClock:
 
     def advance(self, delta: timedelta) -> None:
         """Move forward by ``delta`` (which must not be negative), firing due timers in order."""
+        if not isinstance(delta, timedelta):
+            raise InvalidValueError(f"cannot advance the clock by {delta!r}; expected a timedelta, "
+                                    "e.g. timedelta(hours=24)")
         if delta < timedelta(0):
             raise ClockWentBackwardsError(f"cannot advance the clock by a negative amount ({delta})")
         self.advance_to(self._now + delta)

@@ -27,8 +27,9 @@ import random
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from transitions import MachineError
 
 from . import decisions, phone
@@ -36,6 +37,7 @@ from .catalogue import Catalogue
 from .clock import SimClock, Timer, require_aware
 from .content import ContentError, check_delivery_tag, check_flexible, check_template
 from .errors import (
+    InvalidValueError,
     ActionNotAllowedError,
     DuplicateIdError,
     MissingArgumentError,
@@ -117,6 +119,26 @@ def _derived_hex(seed: int | str, *parts: str, length: int = 32) -> str:
     return hashlib.sha256(":".join((str(seed), *parts)).encode()).hexdigest()[:length]
 
 
+_M = TypeVar("_M", bound=BaseModel)
+
+def _build(model: type[_M], what: str, **fields: Any) -> _M:
+    """Construct a pydantic model from API arguments; a bad value becomes :class:`InvalidValueError`.
+
+    The models hold the allowed values (consent states R21, languages R24,
+    OA countries R4); this turns pydantic's report into one line naming the
+    argument, the value and what is allowed, so callers never see a
+    ``ValidationError``.
+    """
+    try:
+        return model(**fields)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])} = {err['input']!r}: {err['msg'][:1].lower() + err['msg'][1:]}"
+            for err in exc.errors(include_url=False)
+        )
+        raise InvalidValueError(f"{what}: {problems}") from None
+
+
 class Simulation:
     """A world of LINE users and official accounts, on a simulated clock.
 
@@ -195,7 +217,9 @@ class Simulation:
         """Add an official account; missing secrets are derived from the seed (deterministic)."""
         if oa_id in self.official_accounts or oa_id == LINE_CHAT:
             raise DuplicateIdError(f"official account {oa_id!r} is already defined")
-        oa = OfficialAccount(
+        oa = _build(
+            OfficialAccount,
+            f"official account {oa_id!r}",
             id=oa_id,
             name=name or oa_id,
             country=country,  # type: ignore[arg-type]
@@ -242,7 +266,9 @@ class Simulation:
                             ("phone_changed_at", phone_changed_at)):
             if value is not None:
                 require_aware(value, name)
-        user = User(
+        user = _build(
+            User,
+            f"user {user_id!r}",
             id=user_id,
             line_user_id="U" + _derived_hex(self.seed, "user", user_id),
             phone=e164,

@@ -113,3 +113,9 @@ class ClockWentBackwardsError(FlowsimError, ValueError):
 
 class NaiveDatetimeError(FlowsimError, ValueError):
     """A datetime without a UTC offset: simulated times are always aware."""
+
+
+class InvalidValueError(FlowsimError, TypeError, ValueError):
+    """An argument of the wrong type or outside its allowed values (a consent state, a language,
+    an OA country, a duration that is not a ``timedelta``); the message names the argument, the
+    value given and what is allowed."""

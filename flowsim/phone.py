@@ -40,6 +40,8 @@ def normalise(number: str, region: str = "JP") -> str:
     if NUMBER_MUST_BE_VALID == "valid" and not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumberError(number, "not a valid number for its country")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if len(e164) > 16:  # phonenumbers' "possible" lengths for JP reach 17 digits; E.164 allows 15
+        raise InvalidPhoneNumberError(number, f"too long: {len(e164) - 1} digits, and E.164 allows at most 15")
     _CALLING_CODES[e164] = parsed.country_code
     return e164
 
