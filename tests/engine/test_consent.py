@@ -113,7 +113,7 @@ def test_I4_consent_never_returns_to_not_set(sim, start):
 
 @pytest.mark.rules("I4", "R21")
 def test_I4_the_consent_screen_cannot_be_used_to_return_to_not_set(sim):
-    """I4: after Reject, a second visit to the consent screen offers only Agree, Reject, Cancel."""
+    """I4/R21: after Reject, a second visit to the consent screen offers only Agree, Reject, Cancel."""
     add_user(sim, "hanako", HANAKO)
     sim.send_text("shop", sha(HANAKO), "hello")
     sim.open_consent("hanako")

@@ -34,7 +34,7 @@ def test_R12_flow_D_agreed_and_no_sms_needed_is_delivered_at_once(sim):
 
 @pytest.mark.rules("R13", "R16")
 def test_R13_flow_A_consent_not_set_no_sms_setup_then_agree_delivers(sim):
-    """R13 Flow A: 'received' + one-section 'setup'; Set → consent screen; Agree → 'received', notification."""
+    """R13 Flow A: 'received' + one-section 'setup'; Set → consent screen; Agree → 'received' (R16), notification."""
     add_user(sim, "hanako", HANAKO)
     sent = sim.send_text("shop", sha(HANAKO), "hello")
     msg = sim.message(sent.message_id)
@@ -63,7 +63,7 @@ def test_R13_flow_A_consent_not_set_no_sms_setup_then_agree_delivers(sim):
 @pytest.mark.rules("R14", "R16")
 @pytest.mark.parametrize("order", ["consent first", "sms first"])
 def test_R14_flow_B_both_sections_in_either_order_delivery_on_the_second(sim, order):
-    """R14 Flow B: a two-section 'setup'; (decision) either order; delivered when the second completes."""
+    """R14 Flow B: a two-section 'setup'; (decision) either order; delivered when the second completes (R16)."""
     add_user(sim, "hanako", HANAKO, sms=True)
     sent = sim.send_text("shop", sha(HANAKO), "hello")
     msg = sim.message(sent.message_id)
@@ -90,7 +90,7 @@ def test_R14_flow_B_both_sections_in_either_order_delivery_on_the_second(sim, or
 
 @pytest.mark.rules("R15", "R16", "R17")
 def test_R15_flow_C_agreed_sms_needed_phone_auth_then_pin_delivers(sim):
-    """R15 Flow C: 'received' + 'phone_auth' (with Set); after the PIN: 'received', then the notification."""
+    """R15 Flow C: 'received' + 'phone_auth' (with Set); after the PIN (R17): 'received' (R16), then the notification."""
     add_user(sim, "hanako", HANAKO, consent="agreed", sms=True)
     sent = sim.send_text("shop", sha(HANAKO), "hello")
     msg = sim.message(sent.message_id)
@@ -153,7 +153,7 @@ def test_R10_consent_agreed_in_settings_holds_for_every_official_account(sim2):
 
 @pytest.mark.rules("R11", "R15")
 def test_R11_one_sms_authentication_is_global_for_all_official_accounts(sim2):
-    """R11: one PIN delivers the SMS-waiting messages of both OAs; later ones need no SMS."""
+    """R11: one PIN delivers the SMS-waiting (R15) messages of both OAs; later ones need no SMS."""
     sim = sim2
     add_user(sim, "hanako", HANAKO, consent="agreed", sms=True)
     a = sim.send_text("shop", sha(HANAKO), "shop")

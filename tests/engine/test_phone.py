@@ -82,8 +82,6 @@ def test_R3_an_unparsable_number_is_an_error_naming_the_input(typed):
 
 
 @pytest.mark.rules("R3")
-@pytest.mark.xfail(strict=True, reason="engine bug: normalise() accepts 16-17 digit JP numbers and returns a "
-                   "string longer than E.164 allows (15 digits), e.g. '+81901234567890123'")
 def test_R3_normalise_never_returns_more_than_15_digits():
     """R3: the result is E.164, which has at most 15 digits after '+'."""
     try:
@@ -147,7 +145,7 @@ def test_R4_a_matched_user_with_a_number_from_elsewhere_gets_nothing(sim, number
 
 @pytest.mark.rules("R4", "R19")
 def test_R4_is_checked_at_delivery_a_change_to_a_foreign_number_discards_the_waiting_message(sim):
-    """R4 holds "at the moment of delivery": a pending message is not delivered to a US number."""
+    """R4 holds "at the moment of delivery": after a change (R19) to a US number a pending message is not delivered."""
     add_user(sim, "hanako", HANAKO)  # consent not set, SMS not needed: Flow A
     sent = sim.send_text("shop", sha(HANAKO), "hello")
     assert sim.message(sent.message_id).status == "pending"
@@ -173,7 +171,7 @@ def test_R5_two_accounts_cannot_be_set_up_with_one_number(sim, second_form):
 
 @pytest.mark.rules("R5", "R19")
 def test_R5_a_number_change_takes_the_number_from_its_old_holder(sim):
-    """R5 (decision): the old holder has no number, matches nothing, and its pending messages go (no_number)."""
+    """R5 (decision), R19: the old holder has no number, matches nothing, and its pending messages go (no_number)."""
     add_user(sim, "hanako", HANAKO)  # Flow A: her message waits for consent
     add_user(sim, "taro", TARO, consent="agreed")
     waiting = sim.send_text("shop", sha(HANAKO), "for hanako")
@@ -198,7 +196,7 @@ def test_R5_a_number_change_takes_the_number_from_its_old_holder(sim):
 
 @pytest.mark.rules("R20", "R19")
 def test_R20_after_a_change_only_the_new_numbers_hash_matches(sim):
-    """R20: the old number's hash is unmatched (R2), the new one reaches the user."""
+    """R20: after a change (R19) the old number's hash is unmatched (R2), the new one reaches the user."""
     add_user(sim, "hanako", HANAKO, consent="agreed")
     change_number(sim, "hanako", TARO)
     old = sim.send_text("shop", sha(HANAKO), "old number")

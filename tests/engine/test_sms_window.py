@@ -116,7 +116,7 @@ def test_R11_R17_a_real_sms_authentication_exempts_for_exactly_180_days(sim):
 
 @pytest.mark.rules("R11", "R23", "R13")
 def test_R11_R23_exemption_running_out_while_waiting_for_consent_asks_for_sms(sim):
-    """R11 is evaluated at the action: Flow A's message, agreed after the exemption ends, waits for SMS.
+    """R11 is evaluated at the action: Flow A's (R13) message, agreed after the exemption ends, waits for SMS.
 
     (flowsim decision PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED: a new 'phone_auth' is posted.)
     """
@@ -254,7 +254,8 @@ def test_R18_pins_are_random_but_reproducible_from_the_seed():
 
 @pytest.mark.rules("R19", "R11", "R15", "R17")
 def test_R19_change_from_the_sms_dialog_delivers_and_exempts_for_180_days(sim):
-    """R19: Change → new number → Next → SMS to the new number → PIN: number, phone_changed_at, 'phone_changed'."""
+    """R19: Change (R17 dialog) → new number → SMS → PIN: number, phone_changed_at, 'phone_changed'; the Flow C
+    (R15) message is delivered and R11 exempts for 180 days."""
     add_user(sim, "hanako", HANAKO, consent="agreed", sms=True)  # Flow C
     sent = sim.send_text("shop", sha(HANAKO), "hello")
     sim.open_phone_auth("hanako")
@@ -308,7 +309,7 @@ def test_R19_a_change_does_not_deliver_a_message_still_waiting_for_consent(sim):
 @pytest.mark.rules("R19", "R3")
 @pytest.mark.parametrize("typed", ["abc", "12", "+999123456789", ""])
 def test_R19_an_invalid_new_number_is_refused_on_the_entry_screen(sim, typed):
-    """R19 (decision): refused with an error, still on the entry screen, nothing changes, no SMS."""
+    """R19 (decision), R3: refused with an error, still on the entry screen, nothing changes, no SMS."""
     add_user(sim, "hanako", HANAKO, consent="agreed")
     sim.settings_change_number("hanako")
     sim.enter_number("hanako", typed)

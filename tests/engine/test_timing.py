@@ -128,7 +128,7 @@ def test_R23_one_advance_fires_every_expiry_inside_it_in_time_order(sim2):
 
 @pytest.mark.rules("R23", "R22")
 def test_R23_expiries_due_at_the_same_instant_fire_in_arrival_order(sim2):
-    """R23: equal due times fire in the order the messages arrived."""
+    """R23: equal R22 due times fire in the order the messages arrived."""
     sim = sim2
     add_user(sim, "hanako", HANAKO)
     ids = [sim.send_text(oa, sha(HANAKO), oa).message_id for oa in ("bank", "shop", "bank")]
@@ -139,7 +139,7 @@ def test_R23_expiries_due_at_the_same_instant_fire_in_arrival_order(sim2):
 
 @pytest.mark.rules("R23", "R22")
 def test_R23_an_arrival_after_a_big_jump_gets_its_own_full_window(sim):
-    """R23: a message that arrives after the clock jumped still has 24 hours from its own arrival."""
+    """R23: a message that arrives after the clock jumped still has R22's 24 hours from its own arrival."""
     add_user(sim, "hanako", HANAKO)
     sim.advance(timedelta(days=30))
     msg = sim.message(sim.send_text("shop", sha(HANAKO), "late").message_id)

@@ -119,7 +119,7 @@ def test_R26_a_message_counts_on_the_day_it_is_delivered_not_the_day_it_arrived(
 
 @pytest.mark.rules("R26", "R2", "R6", "R22", "R28")
 def test_R26_only_delivered_messages_are_counted(sim2):
-    """R26: unmatched, discarded, expired, refused (400) and pending messages count for nothing."""
+    """R26: unmatched (R2), blocked (R6), expired (R22), refused (R28, 400) and pending messages count for nothing."""
     sim = sim2
     add_user(sim, "hanako", HANAKO)
     add_user(sim, "taro", TARO, consent="agreed", blocked=["bank"])
@@ -136,7 +136,7 @@ def test_R26_only_delivered_messages_are_counted(sim2):
 
 @pytest.mark.rules("I3", "R25", "R26")
 def test_I3_per_official_account_and_day_count_equals_deliveries_equals_webhooks(sim2):
-    """I3: over a mixed run spanning three JST days, count = delivered messages = delivery webhooks."""
+    """I3: over a mixed run spanning three JST days, count (R26) = delivered messages = delivery webhooks (R25)."""
     sim = sim2
     add_user(sim, "hanako", HANAKO, consent="agreed")
     add_user(sim, "taro", TARO, sms=True)
@@ -177,7 +177,7 @@ def test_R27_a_non_friend_can_add_the_official_account_follow_event(sim):
 
 @pytest.mark.rules("R27", "R6")
 def test_R27_blocking_without_an_earlier_follow_sends_unfollow_and_unblocking_sends_follow(sim):
-    """R27: block → ``unfollow`` (no earlier follow needed, no reply token); unblock → ``follow`` with
+    """R27/R6: block → ``unfollow`` (no earlier follow needed, no reply token); unblock → ``follow`` with
     isUnblocked and the user is a friend again (decision)."""
     add_user(sim, "hanako", HANAKO, consent="agreed")
     sim.send_text("shop", sha(HANAKO), "hello")
