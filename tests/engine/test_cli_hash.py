@@ -47,7 +47,7 @@ def test_R3_R1_a_non_e164_number_is_normalised_and_warned_about(typed, region, e
 
 
 @pytest.mark.rules("R3")
-@pytest.mark.parametrize("typed", ["abc", "12", "+999123456789"])
+@pytest.mark.parametrize("typed", ["abc", "12", "+999123456789", "+81901234567890123"])
 def test_R3_an_unparsable_number_is_an_error_naming_the_input(typed):
     """R3: exit status 2, an error naming the input on stderr, nothing on stdout."""
     result = _hash(typed)

@@ -306,14 +306,32 @@ def test_R29_an_unknown_template_key_is_a_400_answer_not_an_exception(world):
         {"message": "unknown template key 'no_such_template' for country JP", "property": "templateKey"}]}
 
 
-# ---------------------------------------------------------------- model validation (not yet FlowsimErrors)
+# ---------------------------------------------------------------- values outside their allowed sets
 
 
-@pytest.mark.parametrize("call, part", [
-    (lambda s: s.add_user("x", TARO, consent="maybe"), "'maybe'"),  # R21's three states
-    (lambda s: s.add_user("x", TARO, language="fr"), "'fr'"),  # R24's languages
-    (lambda s: s.add_official_account("us", country="US"), "'US'"),  # OA countries JP, TH, TW
+@pytest.mark.parametrize("call, parts", [
+    (lambda s: s.add_user("x", TARO, consent="maybe"), ["'maybe'", "consent", "'not_set'", "'agreed'"]),
+    (lambda s: s.add_user("x", TARO, language="fr"), ["'fr'", "language", "'ja'", "'th'", "'zh'"]),
+    (lambda s: s.add_user("x", TARO, app_version=15), ["app_version", "15"]),
+    (lambda s: s.add_official_account("us", country="US"), ["'US'", "country", "'JP'", "'TH'", "'TW'"]),
+    (lambda s: s.advance(5), ["5", "expected a timedelta"]),
+    (lambda s: s.advance_to("2026-04-02"), ["'2026-04-02'", "expected an aware datetime"]),
 ])
-def test_bad_enumerated_values_are_flowsim_errors(world, call, part):
-    """R21 consent states, R24 languages, OA countries: a bad value should be a FlowsimError naming it."""
-    _raises(InvalidValueError, lambda: call(world), part)
+def test_bad_enumerated_values_are_invalid_value_errors_naming_what_is_allowed(world, call, parts):
+    """R21 consent states, R24 languages, OA countries, clock arguments: InvalidValueError naming the
+    argument, the bad value and what is allowed (never pydantic's ValidationError or a bare TypeError)."""
+    error = _raises(InvalidValueError, lambda: call(world), *parts)
+    assert isinstance(error, ValueError) and isinstance(error, TypeError)
+    assert "x" not in world.users and "us" not in world.official_accounts
+
+
+@pytest.mark.xfail(strict=True, reason="engine bug: add_user(blocked='shop') iterates the string, so the error "
+                   "names official account 'p' (or 's'), not 'shop'")
+def test_a_single_official_account_id_passed_as_blocked_is_not_split_into_characters(world):
+    """``blocked="shop"`` (a str, not a list) either means {"shop"} or is an error naming it, never 'p'."""
+    try:
+        user = world.add_user("x", TARO, blocked="shop")
+    except FlowsimError as error:
+        assert not any(f"official account '{c}'" in str(error) for c in "shop"), str(error)
+    else:
+        assert user.blocked == {"shop"}

@@ -82,13 +82,15 @@ def test_R3_an_unparsable_number_is_an_error_naming_the_input(typed):
 
 
 @pytest.mark.rules("R3")
-def test_R3_normalise_never_returns_more_than_15_digits():
-    """R3: the result is E.164, which has at most 15 digits after '+'."""
-    try:
-        e164 = normalise("0901234567890123", "JP")
-    except InvalidPhoneNumberError:
-        return
-    assert re.fullmatch(r"\+[1-9][0-9]{1,14}", e164), e164
+@pytest.mark.parametrize("typed", ["0901234567890123", "+81901234567890123"])
+def test_R3_normalise_never_returns_more_than_15_digits(typed):
+    """R3: E.164 has at most 15 digits after '+'; a longer number is refused, naming the input."""
+    with pytest.raises(InvalidPhoneNumberError) as caught:
+        normalise(typed, "JP")
+    assert repr(typed) in str(caught.value) and "15" in str(caught.value)
+    # and the longest possible forms that are accepted are E.164
+    for ok in ("+818000001234", "+886912345678", "+14155550123"):
+        assert re.fullmatch(r"\+[1-9][0-9]{1,14}", normalise(ok, "JP"))
 
 
 @pytest.mark.rules("R3")

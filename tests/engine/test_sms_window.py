@@ -334,3 +334,20 @@ def test_R19_a_wrong_pin_for_the_new_number_changes_nothing(sim):
     sim.cancel("hanako")
     assert sim.user("hanako").phone == HANAKO and sim.user("hanako").phone_changed_at is None
     assert "phone_changed" not in line_kinds(sim, "hanako")
+
+
+@pytest.mark.rules("R18", "R19")
+def test_R18_R19_resend_during_a_number_change_goes_to_the_new_number(sim):
+    """R18 Resend on R19's PIN screen: a new PIN to the *new* number; the first PIN no longer works."""
+    add_user(sim, "hanako", HANAKO, consent="agreed")
+    sim.settings_change_number("hanako")
+    sim.enter_number("hanako", TARO)
+    first = sim.last_pin("hanako")
+    sim.resend_sms("hanako")
+    inbox = sim.user("hanako").sms_inbox
+    assert [(s.number, s.purpose) for s in inbox] == [(TARO, "change"), (TARO, "change")]
+    if inbox[1].pin != first:
+        sim.enter_pin("hanako", first)
+        assert sim.user("hanako").phone == HANAKO
+    sim.enter_pin("hanako", inbox[1].pin)
+    assert sim.user("hanako").phone == TARO
