@@ -250,7 +250,8 @@ class Simulation:
     ) -> User:
         """Add a LINE user.  ``phone_number`` is normalised to E.164 (R3) in ``region``.
 
-        ``created_at`` defaults to three years before now.  Raises
+        ``created_at`` defaults to three years before now; ``blocked`` and
+        ``friends`` take OA ids (one id may be given as a plain string).  Raises
         :class:`PhoneNumberTakenError` if another user holds the number (R5).
         """
         if user_id in self.users:
@@ -259,7 +260,9 @@ class Simulation:
         if e164 is not None and phone.hash_number(e164) in self._by_hash:
             holder = self._by_hash[phone.hash_number(e164)]
             raise PhoneNumberTakenError(f"{e164} is already registered to user {holder!r} (R5)")
-        blocked, friends = set(blocked), set(friends)
+        # One id given as a plain string means that id, not its characters.
+        blocked = {blocked} if isinstance(blocked, str) else set(blocked)
+        friends = {friends} if isinstance(friends, str) else set(friends)
         for oa_id in blocked | friends:
             self.official_account(oa_id)
         for name, value in (("created_at", created_at), ("sms_verified_at", sms_verified_at),
@@ -353,6 +356,8 @@ class Simulation:
     def daily_count(self, oa_id: str, kind: str, day: date) -> int:
         """R26: delivered messages of ``kind`` for ``oa_id`` on ``day`` (UTC+9)."""
         self.official_account(oa_id)
+        if kind not in ("flexible", "template"):
+            raise InvalidValueError(f"message kind {kind!r}; expected 'flexible' or 'template'")
         return self.counts.get((oa_id, kind, day), 0)
 
     def explain(self, message_id: str) -> str:
@@ -661,7 +666,7 @@ class Simulation:
         if why:
             raise ActionNotAllowedError(user.id, action, user.screen, self.available_actions(user.id), why)
         if action == "settings_consent" and kwargs["value"] not in ("agreed", "rejected"):
-            raise MissingArgumentError(f"settings_consent value must be 'agreed' or 'rejected', not {kwargs['value']!r}")
+            raise InvalidValueError(f"settings_consent value must be 'agreed' or 'rejected', not {kwargs['value']!r}")
         getattr(self, f"_do_{action}")(user, **kwargs)
         return user
 

@@ -249,7 +249,7 @@ def test_missing_or_unexpected_arguments_are_named(world, action, kwargs, parts)
 @pytest.mark.parametrize("value", ["not_set", "yes", ""])
 def test_R21_I4_settings_consent_takes_only_agreed_or_rejected(world, value):
     """R21/I4: Settings switches between agreed and rejected only; the message names the bad value."""
-    _raises(FlowsimError, lambda: world.settings_consent("hanako", value), "'agreed' or 'rejected'", repr(value))
+    _raises(InvalidValueError, lambda: world.settings_consent("hanako", value), "'agreed' or 'rejected'", repr(value))
     assert world.user("hanako").consent == "agreed"
 
 
@@ -325,13 +325,17 @@ def test_bad_enumerated_values_are_invalid_value_errors_naming_what_is_allowed(w
     assert "x" not in world.users and "us" not in world.official_accounts
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: add_user(blocked='shop') iterates the string, so the error "
-                   "names official account 'p' (or 's'), not 'shop'")
 def test_a_single_official_account_id_passed_as_blocked_is_not_split_into_characters(world):
-    """``blocked="shop"`` (a str, not a list) either means {"shop"} or is an error naming it, never 'p'."""
-    try:
-        user = world.add_user("x", TARO, blocked="shop")
-    except FlowsimError as error:
-        assert not any(f"official account '{c}'" in str(error) for c in "shop"), str(error)
-    else:
-        assert user.blocked == {"shop"}
+    """``blocked="shop"`` / ``friends="shop"`` (a str, not a list) mean that one id (documented in add_user)."""
+    user = world.add_user("x", TARO, blocked="shop")
+    assert user.blocked == {"shop"} and user.friends == set()
+    other = world.add_user("y", "+818000005679", friends="shop")
+    assert other.friends == {"shop"}
+    _raises(UnknownOfficialAccountError, lambda: world.add_user("z", "+818000005670", blocked="mall"), "'mall'")
+
+
+def test_R26_daily_count_refuses_an_unknown_message_kind(world):
+    """R26 counts flexible and template messages; any other kind is a mistake, not a zero."""
+    _raises(InvalidValueError, lambda: world.daily_count("shop", "bogus", START.date()), "'bogus'",
+            "'flexible' or 'template'")
+    assert world.daily_count("shop", "template", START.date()) == 0
