@@ -57,12 +57,13 @@ class Mismatch:
     actual: Any
 
     def __str__(self) -> str:
-        return f"{self.key}: expected {_show(self.expected)}, actual {_show(self.actual)}"
+        return f"{self.key}: expected {show_value(self.expected)}, actual {show_value(self.actual)}"
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """An expected or actual value as reports print it (the CLI, the pytest plugin and the TUI's assertion panel)."""
     if isinstance(value, list):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -121,8 +122,8 @@ class StepResult:
             lines.append(f"  error: {self.error}")
         for m in self.mismatches:
             lines.append(f"  {m.key}:")
-            lines.append(f"    expected: {_show(m.expected)}")
-            lines.append(f"    actual:   {_show(m.actual)}")
+            lines.append(f"    expected: {show_value(m.expected)}")
+            lines.append(f"    actual:   {show_value(m.actual)}")
         if self.transcript:
             lines.append("  transcript:")
             lines.extend(f"    {t}" for t in self.transcript)

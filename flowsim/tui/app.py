@@ -7,6 +7,7 @@ the phone stays on the left and the other panes become tabs.
 
 from __future__ import annotations
 
+import gc
 import re
 from functools import partial
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
-from textual.containers import Container, VerticalScroll
+from textual.containers import Container
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Footer, Header, OptionList, Tab, Tabs
@@ -22,7 +23,6 @@ from textual.widgets import Footer, Header, OptionList, Tab, Tabs
 from flowsim.errors import FlowsimError
 
 from .screens.forms import Prompt, SendForm
-from .screens.help import HelpScreen
 from .session import ScenarioUnavailable, Session, find_scenarios, parse_time
 from .widgets.assertions import AssertionPanel
 from .widgets.eventlog import EventLog
@@ -132,36 +132,54 @@ class FlowsimApp(App[None]):
         self.register_theme(FLOWSIM_THEME)
         self.register_theme(FLOWSIM_LIGHT_THEME)
         self.theme = theme
+        # Python's full (generation 2) collection walks every live object, and
+        # Textual's and pydantic's imports leave hundreds of thousands of them:
+        # measured 30-90 ms pauses, at start-up and inside a step's frame
+        # (bench/tui.py).  Freezing moves what exists now (and, after the first
+        # screen, the widgets) out of the collector's sight; objects made later
+        # are collected as usual.
+        gc.freeze()
 
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        session, path = self._first_session()
+        self.session, self.current_path = session, path
         yield Header(icon="◆")
         yield StatusLine(id="status")
         with Container(id="main", classes="-pane-steps"):
             yield Library(self.root, self.files, id="library", classes="pane")
-            yield Phone(id="phone")
+            yield Phone(session, next(iter(session.sim.users), None), id="phone")
             yield Tabs(*(Tab(PANE_TITLES[p], id=f"tab-{p}") for p in PANES), id="side-tabs")
-            yield VerticalScroll(Inspector(id="inspector-body"), id="inspector", classes="pane")
+            yield Inspector(id="inspector", classes="pane")
             yield StepList(id="steps", classes="pane")
             yield EventLog(id="events", classes="pane")
-            yield VerticalScroll(AssertionPanel(id="assert"), id="assertions", classes="pane")
+            yield AssertionPanel(id="assertions", classes="pane")
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         for pane in PANES:
             self.query_one(f"#{pane}").border_title = PANE_TITLES[pane]
         self.query_one("#library").border_subtitle = display_path(self.root)
-        for path in self.files:
-            if await self.open_scenario(path, quiet=True):
-                break
-        else:
-            await self.open_default()
+        library = self.query_one(Library)
+        for path in self._unavailable:
+            library.set_status(path, "error")
+        await self._use(self.session, self.current_path)
+        if self.current_path is not None:
+            library.set_status(self.current_path, None, current=True)
+        self.call_after_refresh(gc.freeze)  # the widgets, too, live as long as the app (see __init__)
 
     # ------------------------------------------------------------------ sessions
 
-    async def open_default(self) -> None:
-        await self._use(Session(), None)
+    def _first_session(self) -> tuple[Session, Path | None]:
+        """The first scenario under PATH that opens (files that do not are marked in the library)."""
+        self._unavailable: list[Path] = []
+        for path in self.files:
+            try:
+                return Session(path), path
+            except ScenarioUnavailable:
+                self._unavailable.append(path)
+        return Session(), None
 
     async def open_scenario(self, path: Path, quiet: bool = False) -> bool:
         library = self.query_one(Library)
@@ -390,6 +408,8 @@ class FlowsimApp(App[None]):
                 self.action_show_pane(pane)
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen  # Markdown is slow to import; most runs never need it
+
         self.push_screen(HelpScreen())
 
     def action_cycle_theme(self) -> None:

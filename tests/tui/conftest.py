@@ -14,6 +14,8 @@ from flowsim.tui.app import FlowsimApp
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
+#: A scenario file with a deliberately failing expect.
+FAILING = ROOT / "tests" / "tui" / "data" / "failing"
 
 
 def text_of(widget) -> str:

@@ -6,22 +6,25 @@ from typing import Any
 
 import yaml
 from rich.text import Text
-from textual.widgets import Static
+
+from flowsim.scenario.runner import show_value
 
 from ..session import step_kind, step_label
+from .document import Document
 
 
 def _fmt(value: Any) -> str:
+    """A value of the step as written in the file (plain YAML data), in flow style."""
     if isinstance(value, str):
         return value
     return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, allow_unicode=True).strip()
 
 
-class AssertionPanel(Static):
+class AssertionPanel(Document):
     """Shows one step: its result, and for an ``expect`` every check, mismatches first."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__("", **kwargs)
+        super().__init__(**kwargs)
         self._signature = None
 
     def show_step(self, session, index: int | None) -> None:
@@ -33,7 +36,7 @@ class AssertionPanel(Static):
         if signature == self._signature:
             return
         self._signature = signature
-        self.update(self.render_step(session, index))
+        self.show_renderable(self.render_step(session, index))
 
     @staticmethod
     def render_step(session, index: int | None):
@@ -65,9 +68,9 @@ class AssertionPanel(Static):
             failed_keys.add(str(m.key).split(".")[0].split("[")[0].split(" ")[0])
             body.append(f"\n✗ {m.key}\n", style="bold red")
             body.append("  expected ", style="dim")
-            body.append(_fmt(m.expected) + "\n")
+            body.append(show_value(m.expected) + "\n")  # as `flowsim run` prints it
             body.append("  actual   ", style="dim")
-            body.append(_fmt(m.actual), style="red")
+            body.append(show_value(m.actual), style="red")
         spec = raw.get("expect") or {}
         for key, value in spec.items():
             if key == "user" or key in failed_keys:

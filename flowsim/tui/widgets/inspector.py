@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rich.console import Group
-from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
+
+from .document import Document
 
 STATUS_STYLES = {"delivered": "green", "pending": "yellow", "discarded": "red", "expired": "red",
                  "unmatched": "dim", "requested": "dim"}
@@ -30,11 +29,11 @@ def fmt_time(value: datetime | None, tz) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else "—"
 
 
-class Inspector(Static):
+class Inspector(Document):
     """State of the phone's user and of all messages (``sim.explain``)."""
 
     def __init__(self, **kwargs) -> None:
-        super().__init__("", **kwargs)
+        super().__init__(**kwargs)
         self._signature = None
 
     def show(self, sim, user_id: str, log_length: int) -> None:
@@ -42,43 +41,46 @@ class Inspector(Static):
         if signature == self._signature:
             return
         self._signature = signature
-        self.update(self.render_state(sim, user_id))
+        self.show_renderable(self.render_state(sim, user_id))
 
     @staticmethod
-    def render_state(sim, user_id: str):
+    def render_state(sim, user_id: str) -> Text:
+        """One ``Text`` (not a Rich ``Table``: rendering a table cost more than the rest of a step)."""
         user = sim.user(user_id)
         tz = sim.now.tzinfo
-        table = Table.grid(padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        table.add_row("user", Text(user.id, style="bold"))
-        table.add_row("number", user.phone or "(none)")
+        text = Text()
+
+        def row(label: str, value: str | Text) -> None:
+            text.append(f"{label:<12}", style="bold")
+            text.append(value)
+            text.append("\n")
+
+        row("user", Text(user.id, style="bold"))
+        row("number", user.phone or "(none)")
         consent_style = {"agreed": "green", "rejected": "red"}.get(user.consent, "yellow")
-        table.add_row("consent", Text(user.consent, style=consent_style))
-        table.add_row("privacy", "agreed" if user.privacy_policy else Text("not agreed", style="red"))
-        required = sim.sms_required(user_id)
+        row("consent", Text(user.consent, style=consent_style))
+        row("privacy", "agreed" if user.privacy_policy else Text("not agreed", style="red"))
         until = sim.sms_exempt_until(user_id)
-        sms = Text("required now", style="yellow") if required else Text(
-            f"valid, {countdown(until - sim.now)} left", style="green")
-        table.add_row("SMS", sms)
-        table.add_row("valid until", fmt_time(until, tz))
-        table.add_row("verified", fmt_time(user.sms_verified_at, tz))
-        table.add_row("created", fmt_time(user.created_at, tz))
-        table.add_row("changed", fmt_time(user.phone_changed_at, tz))
-        table.add_row("blocked", ", ".join(sorted(user.blocked)) or "—")
-        table.add_row("friends", ", ".join(sorted(user.friends)) or "—")
-        table.add_row("screen", user.screen + (f" ({user.screen_error})" if user.screen_error else ""))
-        table.add_row("language", f"{user.language}, app {user.app_version}")
-        parts = [table]
+        if sim.sms_required(user_id):
+            row("SMS", Text("required now", style="yellow"))
+        else:
+            row("SMS", Text(f"valid, {countdown(until - sim.now)} left", style="green"))
+        row("valid until", fmt_time(until, tz))
+        row("verified", fmt_time(user.sms_verified_at, tz))
+        row("created", fmt_time(user.created_at, tz))
+        row("changed", fmt_time(user.phone_changed_at, tz))
+        row("blocked", ", ".join(sorted(user.blocked)) or "—")
+        row("friends", ", ".join(sorted(user.friends)) or "—")
+        row("screen", user.screen + (f" ({user.screen_error})" if user.screen_error else ""))
+        row("language", f"{user.language}, app {user.app_version}")
         if sim.messages:
-            parts.append(Text("\nMessages", style="bold underline"))
+            text.append("\nMessages\n", style="bold underline")
             for msg in reversed(list(sim.messages.values())):
-                line = Text()
-                line.append(f"{msg.id} ", style="bold")
-                line.append(msg.status, style=STATUS_STYLES.get(msg.status, ""))
-                line.append(f" {msg.oa}→{msg.user or '?'}")
+                text.append(f"{msg.id} ", style="bold")
+                text.append(msg.status, style=STATUS_STYLES.get(msg.status, ""))
+                text.append(f" {msg.oa}→{msg.user or '?'}")
                 if msg.status == "pending":
-                    line.append(f" ⏳{countdown(sim.expires_at(msg.id) - sim.now)}", style="yellow")
-                line.append(f"\n  {sim.explain(msg.id)}", style="dim")
-                parts.append(line)
-        return Group(*parts)
+                    text.append(f" ⏳{countdown(sim.expires_at(msg.id) - sim.now)}", style="yellow")
+                text.append(f"\n  {sim.explain(msg.id)}\n", style="dim")
+        text.rstrip()
+        return text

@@ -282,10 +282,19 @@ class SettingsView(VerticalScroll):
     Built once per world (:meth:`set_oas`); updates only texts and button visibility.
     """
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, oas: dict[str, str] | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._signature: tuple | None = None
-        self._oas: dict[str, str] = {}
+        self._oas: dict[str, str] = dict(oas or {})
+
+    @staticmethod
+    def _oa_rows(oas: dict[str, str]) -> list[Widget]:
+        rows: list[Widget] = []
+        for index, (oa, name) in enumerate(oas.items()):
+            rows.append(Static(name, classes="setting oa-state", name=oa))
+            rows.append(Horizontal(*(ActionButton(a, kwargs={"oa": oa}, id=f"set-{a}-{index}")
+                                     for a in ("add_friend", "block", "unblock")), classes="setting-buttons"))
+        return rows
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="setting", id="setting-consent")
@@ -298,7 +307,7 @@ class SettingsView(VerticalScroll):
         yield Static("", classes="setting", id="setting-privacy")
         with Horizontal(classes="setting-buttons"):
             yield ActionButton("agree_privacy_policy", id="set-privacy")
-        yield Vertical(id="setting-oas")
+        yield Vertical(*self._oa_rows(self._oas), id="setting-oas")
 
     async def set_oas(self, oas: dict[str, str]) -> None:
         if oas == self._oas:
@@ -307,12 +316,7 @@ class SettingsView(VerticalScroll):
         self._signature = None
         box = self.query_one("#setting-oas")
         await box.remove_children()
-        rows = []
-        for index, (oa, name) in enumerate(oas.items()):
-            rows.append(Static(name, classes="setting oa-state", name=oa))
-            rows.append(Horizontal(*(ActionButton(a, kwargs={"oa": oa}, id=f"set-{a}-{index}")
-                                     for a in ("add_friend", "block", "unblock")), classes="setting-buttons"))
-        await box.mount_all(rows)
+        await box.mount_all(self._oa_rows(oas))
 
     def show(self, user: User, available: set[str]) -> None:
         signature = (user.id, user.consent, user.privacy_policy, user.phone, frozenset(user.blocked),
@@ -363,31 +367,56 @@ class Chip(Static):
 class UserBar(Static):
     """Whose phone this is; click to switch to the next user."""
 
+    _shown: tuple | None = None
+
+    def show(self, user_id: str, position: str, phone: str | None) -> None:
+        if (user_id, position, phone) == self._shown:
+            return
+        self._shown = (user_id, position, phone)
+        bar = Text.assemble(("◀ ", "dim"), (user_id, "bold"), (f" ▶ {position}  ", "dim"), phone or "no number")
+        self.update(bar, layout=False)  # one line, fixed height: no reflow
+
     def on_click(self) -> None:
         self.app.run_action("next_user")
 
 
 class Phone(Vertical):
-    """One user's LINE app."""
+    """One user's LINE app.
 
-    def __init__(self, **kwargs: Any) -> None:
+    The first world (``session``) is composed with the phone: its chips and
+    per-account settings rows are part of the first layout instead of being
+    mounted afterwards, which halved the time to the first screen.
+    """
+
+    def __init__(self, session=None, user_id: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.tab = LINE_CHAT
-        self._flow_session = None
-        self._user_id: str | None = None
-        self._oa_ids: list[str] = []
+        self._flow_session = session
+        self._user_id = user_id
+        self._oa_ids: list[str] = list(session.sim.official_accounts) if session is not None else []
+        self._titles: tuple[str, str] | None = None
 
     def compose(self) -> ComposeResult:
+        oas = self._flow_session.sim.official_accounts if self._flow_session is not None else {}
         yield UserBar("", id="user-bar")
-        yield Horizontal(id="chips")
+        yield Horizontal(*self._chips(self._oa_ids), id="chips")
         yield ChatView(id="chat")
         yield OaBar(id="oa-bar")
         yield ScreenView(id="app-screen")
         yield SmsView(id="sms")
-        yield SettingsView(id="settings")
+        yield SettingsView({oa: account.name for oa, account in oas.items()}, id="settings")
+
+    @staticmethod
+    def _chips(oa_ids: list[str]) -> list[Chip]:
+        return [
+            Chip("LINE", LINE_CHAT, id="chip-line", classes="chip"),
+            *(Chip(oa, oa, id=f"chip-oa-{index}", classes="chip") for index, oa in enumerate(oa_ids)),
+            Chip("SMS", SMS_TAB, id="chip-sms", classes="chip"),
+            Chip("Settings", SETTINGS_TAB, id="chip-settings", classes="chip"),
+        ]
 
     async def set_world(self, session, user_id: str) -> None:
-        """A (new) simulation: rebuild the chips, keep the tab if it still exists."""
+        """A (new) simulation: rebuild the chips if its accounts differ, keep the tab if it still exists."""
         self._flow_session = session
         self._user_id = user_id
         sim = session.sim
@@ -396,12 +425,7 @@ class Phone(Vertical):
             self._oa_ids = oa_ids
             chips = self.query_one("#chips")
             await chips.remove_children()
-            await chips.mount_all([
-                Chip("LINE", LINE_CHAT, id="chip-line", classes="chip"),
-                *(Chip(oa, oa, id=f"chip-oa-{index}", classes="chip") for index, oa in enumerate(oa_ids)),
-                Chip("SMS", SMS_TAB, id="chip-sms", classes="chip"),
-                Chip("Settings", SETTINGS_TAB, id="chip-settings", classes="chip"),
-            ])
+            await chips.mount_all(self._chips(oa_ids))
         await self.query_one(SettingsView).set_oas({oa: sim.official_accounts[oa].name for oa in oa_ids})
         if self.tab not in (LINE_CHAT, SMS_TAB, SETTINGS_TAB, *oa_ids):
             self.tab = LINE_CHAT
@@ -427,11 +451,12 @@ class Phone(Vertical):
         available = set(sim.available_actions(user.id))
         users = list(sim.users)
         position = f"{users.index(user.id) + 1}/{len(users)}"
-        bar = Text.assemble(("◀ ", "dim"), (user.id, "bold"), (f" ▶ {position}  ", "dim"),
-                            user.phone or "no number")
-        self.query_one(UserBar).update(bar)
-        self.border_title = f"📱 {user.id}"
-        self.border_subtitle = f"screen: {user.screen}"
+        self.query_one(UserBar).show(user.id, position, user.phone)
+        # Setting a border title repaints the whole phone: only when it changes.
+        title, subtitle = f"📱 {user.id}", f"screen: {user.screen}"
+        if (title, subtitle) != self._titles:
+            self._titles = (title, subtitle)
+            self.border_title, self.border_subtitle = title, subtitle
         for chip in self.query(Chip).results(Chip):
             label = chip.label.split(" ·")[0]
             if chip.tab not in (SMS_TAB, SETTINGS_TAB):

@@ -60,11 +60,10 @@ class StepList(OptionList):
                     self.replace_option_prompt_at_index(index, prompt)
                     self._prompts[index] = key
         if session.explored:
-            self.highlighted = len(keys) - 1
+            target = len(keys) - 1
         elif session.results:
-            last = max(session.results)
-            self.highlighted = min(last, len(keys) - 1)
-        elif keys:
-            self.highlighted = 0
-        if self.highlighted is not None:
-            self.scroll_to_highlight()
+            target = min(max(session.results), len(keys) - 1)
+        else:
+            target = 0 if keys else None
+        if target != self.highlighted:  # the highlight watcher scrolls it into view
+            self.highlighted = target

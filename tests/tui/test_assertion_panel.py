@@ -1,0 +1,40 @@
+"""The assertion panel: expected against actual for the highlighted ``expect``, as ``flowsim run`` prints it."""
+
+from __future__ import annotations
+
+import pytest
+
+from flowsim.tui.app import FlowsimApp
+from flowsim.tui.widgets.assertions import AssertionPanel
+
+from .conftest import FAILING
+
+
+def panel_text(app: FlowsimApp) -> str:
+    return "\n".join(strip.text.rstrip() for strip in app.query_one(AssertionPanel).lines)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_failed_expect_shows_every_mismatch(size):
+    """A failed line_chat / consent check (R13 card vs phone_auth) is shown, not a crash."""
+    app = FlowsimApp(FAILING)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("f", "a")  # run to the failure, show the Assert pane
+        await pilot.pause()
+        text = panel_text(app)
+        assert "✗ failed" in text
+        assert "✗ line_chat\n  expected [received, phone_auth]\n  actual   [received, setup]" in text
+        assert "✗ consent\n  expected agreed\n  actual   not_set" in text
+        assert "✓ message  {parcel: pending}" in text
+
+
+async def test_highlighting_another_step_shows_it():
+    app = FlowsimApp(FAILING)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f")
+        await pilot.pause()
+        app.query_one("#steps").highlighted = 0
+        await pilot.pause()
+        text = panel_text(app)
+        assert text.startswith("Step 1: send shop")
+        assert "✓ passed" in text
