@@ -14,6 +14,7 @@ _EXPORTS = {
     "load_scenario": "loader",
     "loads_scenario": "loader",
     "scenario_from_data": "loader",
+    "step_from_data": "loader",
     "ScenarioFileError": "errors",
     "Scenario": "models",
     "ScenarioRun": "runner",
@@ -27,7 +28,7 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
     from .errors import ScenarioFileError
-    from .loader import load_scenario, loads_scenario, scenario_from_data
+    from .loader import load_scenario, loads_scenario, scenario_from_data, step_from_data
     from .models import Scenario
     from .runner import Mismatch, ScenarioRun, StepResult
     from .writer import dump_scenario, save_scenario

@@ -12,15 +12,16 @@ such as union tags, are skipped).
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from .checks import check
 from .errors import ScenarioFileError
-from .models import STEP_KINDS, Scenario, annotate
+from .models import STEP_KINDS, Scenario, Step, annotate
 from .yamlsource import Positions, describe_type, parse, read_text
 
 _TOP_KEYS = ", ".join(Scenario.model_fields[n].alias or n for n in Scenario.model_fields)
@@ -56,6 +57,24 @@ def scenario_from_data(data: Any, name: str = "<data>", positions: Positions | N
     if problems:
         raise ScenarioFileError.collect(problems)
     return scenario
+
+
+@functools.cache
+def _step_adapter() -> TypeAdapter[Step]:
+    """Built on first use: ``flowsim run`` never needs it."""
+    return TypeAdapter(Step)
+
+
+def step_from_data(data: Any, name: str = "<step>") -> Step:
+    """One step (``{"send": {...}, "as": ...}``) from plain data, validated like a step of a file.
+
+    The file-level checks (known users and accounts) are not made: the engine
+    refuses unknown ids itself when the step runs.
+    """
+    try:
+        return _step_adapter().validate_python(data)
+    except ValidationError as exc:
+        raise ScenarioFileError.collect(_from_pydantic(exc, Positions(), name)) from None
 
 
 # ---------------------------------------------------------------- pydantic → file:line:col

@@ -191,19 +191,30 @@ class ScenarioRun:
         if self.done:
             raise IndexError("the scenario has no more steps")
         index = self.position
-        step = self.steps[index]
         self.position += 1
-        if type(step) is ExpectStep:
-            result = self._expect(index, step)
-        else:
-            result = StepResult(index, step._line, step.kind, True, step=step)
-            try:
-                result.user = self._handlers[type(step)](step)
-            except (FlowsimError, StepFailed) as exc:
-                result.ok = False
-                result.error = str(exc)
-                result.transcript = self._transcript_for_step(step)
+        result = self._execute(index, self.steps[index])
         self.results.append(result)
+        return result
+
+    def perform(self, step: Any) -> StepResult:
+        """Execute a step that is not one of the file's, exactly as a file step would be.
+
+        The TUI's explore mode sends through this, so what it records as a
+        step is what ``flowsim run`` will do with the saved file.  The position
+        and ``results`` are left alone; the result's ``index`` is -1.
+        """
+        return self._execute(-1, step)
+
+    def _execute(self, index: int, step: Any) -> StepResult:
+        if type(step) is ExpectStep:
+            return self._expect(index, step)
+        result = StepResult(index, step._line, step.kind, True, step=step)
+        try:
+            result.user = self._handlers[type(step)](step)
+        except (FlowsimError, StepFailed) as exc:
+            result.ok = False
+            result.error = str(exc)
+            result.transcript = self._transcript_for_step(step)
         return result
 
     # ------------------------------------------------------------------ actions

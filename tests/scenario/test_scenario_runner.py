@@ -287,3 +287,20 @@ def test_label_empty_means_shown_without_a_label_R24():
     result = failure(run)
     assert result.index == 3, "hanako's old app shows no label; taro's shows one, so his check fails"
     assert "Important notification" in str(result.mismatches[0].actual)
+
+
+def test_perform_runs_a_step_from_outside_the_file_like_a_file_step():
+    """The TUI's explored sends: step_from_data + perform, position and results untouched (R14 pending)."""
+    from flowsim.scenario import ScenarioFileError, step_from_data
+
+    run = run_steps("  - advance: 1m\n")
+    step = step_from_data({"send": {"from": "shop", "to": "hanako", "text": "Hi"}, "as": "extra"})
+    result = run.perform(step)
+    assert result.ok and result.index == -1
+    assert run.position == 1 and len(run.results) == 1
+    message_id = run.named["extra"].message_id
+    assert run.sim.message(message_id).status == "pending"
+    bad = run.perform(step_from_data({"send": {"from": "nobody", "to": "hanako", "text": "Hi"}}))
+    assert not bad.ok and "nobody" in bad.error
+    with pytest.raises(ScenarioFileError, match="did you mean 'text'"):
+        step_from_data({"send": {"from": "shop", "to": "hanako", "txt": "Hi"}}, "form")
