@@ -7,6 +7,7 @@ the phone stays on the left and the other panes become tabs.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import re
 from functools import partial
@@ -105,7 +106,7 @@ class FlowsimApp(App[None]):
         Binding("m", "advance('180d')", "+180d"),
         Binding("t", "set_date", "Set date", tooltip="Move the clock to a date and time"),
         Binding("u", "next_user", "User", tooltip="Show the next user's phone"),
-        Binding("U", "prev_user", "Prev user", show=False),
+        Binding("U", "prev_user", "Prev user", tooltip="Show the previous user's phone"),
         Binding("c", "next_chat", "Chat", tooltip="Next chat / SMS / Settings on the phone"),
         Binding("s", "send", "Send", tooltip="An official account sends a message"),
         Binding("ctrl+s", "save", "Save", tooltip="Save the run and explored steps as a scenario"),
@@ -420,12 +421,17 @@ class FlowsimApp(App[None]):
     def action_unfocus(self) -> None:
         self.query_one(StepList).focus()
 
+    def key_label(self, binding: Binding) -> str:
+        """``?`` / ``f1`` for a binding with several keys (Textual shows the raw ``question_mark,f1``)."""
+        return " / ".join(self.get_key_display(dataclasses.replace(binding, key=key.strip()))
+                          for key in binding.key.split(","))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Every key binding as a command, plus the taps the phone offers now."""
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
             if isinstance(binding, Binding) and binding.action not in ("quit", "unfocus"):
-                key = self.get_key_display(binding)
+                key = self.key_label(binding)
                 yield SystemCommand(f"{binding.description} ({key})", binding.tooltip or binding.description,
                                     partial(self.run_action, binding.action))
         if self.session is not None and self.user_id is not None:

@@ -40,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
         lines = [INTRO, "| key | action |", "| --- | --- |"]
         for binding in self.app.BINDINGS:
             if isinstance(binding, Binding):
-                key = self.app.get_key_display(binding)
+                key = self.app.key_label(binding)
                 lines.append(f"| `{key}` | {binding.description} |")
         with VerticalScroll(id="help-body"):
             yield Markdown("\n".join(lines))
