@@ -13,6 +13,7 @@ invalid scenario never overwrites a good one.
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from typing import Any
 
@@ -53,6 +54,7 @@ def save_scenario(scenario: Scenario | dict[str, Any], path: str | os.PathLike[s
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _file_mode(target))
         os.replace(tmp, target)
     except BaseException:
         try:
@@ -60,3 +62,17 @@ def save_scenario(scenario: Scenario | dict[str, Any], path: str | os.PathLike[s
         except FileNotFoundError:
             pass
         raise
+
+
+def _file_mode(target: str) -> int:
+    """The mode the file should end with: the replaced file's, else what ``open()`` would give.
+
+    ``mkstemp`` creates its file 0600; renamed as is, a saved scenario would be
+    unreadable to the rest of the team sharing the folder.
+    """
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

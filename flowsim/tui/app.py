@@ -344,6 +344,7 @@ class FlowsimApp(App[None]):
         except FlowsimError as exc:
             self.notify(str(exc), title="Not available", severity="error")
         self.refresh_all()
+        self.call_after_refresh(self.query_one(Phone).focus_screen)
 
     def action_send(self) -> None:
         sim = self.session.sim

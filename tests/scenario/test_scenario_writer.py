@@ -92,3 +92,21 @@ def test_write_is_atomic_replace(tmp_path, monkeypatch):
     assert path.read_text() == before
     assert calls and os.path.dirname(calls[0][0]) == str(tmp_path)
     assert os.listdir(tmp_path) == ["s.yaml"]
+
+
+def test_saved_file_gets_the_usual_mode_not_mkstemps_0600(tmp_path):
+    """A new file is created as open() would (0666 & ~umask); a replaced file keeps its mode."""
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        new = tmp_path / "new.yaml"
+        save_scenario(load_scenario(DATA / "flow_b.yaml"), new)
+        assert stat.S_IMODE(new.stat().st_mode) == 0o644
+        shared = tmp_path / "shared.yaml"
+        shared.write_text("x\n")
+        shared.chmod(0o664)
+        save_scenario(load_scenario(DATA / "flow_b.yaml"), shared)
+        assert stat.S_IMODE(shared.stat().st_mode) == 0o664
+    finally:
+        os.umask(old)

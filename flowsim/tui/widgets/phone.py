@@ -242,10 +242,6 @@ class ScreenView(Vertical):
                   "number_entry": ("enter_number", "cancel")}.get(screen, ())
         for button in self.query(ActionButton).results(ActionButton):
             button.display = button.action_name in wanted and button.action_name in available
-        if pin.display:
-            pin.focus()
-        elif number.display:
-            number.focus()
 
 
 class SmsView(VerticalScroll):
@@ -489,6 +485,22 @@ class Phone(Vertical):
             sms.show(user)
         else:
             settings.show(user, available)
+
+    def focus_screen(self) -> None:
+        """After a tap, put the keyboard on the app screen that opened: its field, else its first button.
+
+        So that Tab/Enter walk a flow (Set → Agree → Send SMS → OK → PIN) the
+        way a thumb would; back on the chats, the keys go back to the steps.
+        """
+        view = self.query_one(ScreenView)
+        if view.display:
+            for widget in view.query("Input, ActionButton"):
+                if widget.display:
+                    widget.focus()
+                    return
+        steps = self.screen.query_one("#steps")
+        if steps.display:
+            steps.focus()
 
     # ------------------------------------------------------------ taps
 
