@@ -615,10 +615,18 @@ class Simulation:
 
     # ------------------------------------------------------------------ user actions
 
-    def available_actions(self, user_id: str) -> list[str]:
-        """Actions the user's app offers right now (screen and preconditions)."""
+    def available_actions(self, user_id: str, oa: str | None = None) -> list[str]:
+        """Actions the user's app offers right now (screen and preconditions).
+
+        Without ``oa``, ``block``/``unblock``/``add_friend``/``say`` are listed
+        when they apply to at least one official account; with ``oa``, as the
+        app offers them in that account's chat (R27): ``block`` only while it
+        is not blocked, and so on.
+        """
         user = self.user(user_id)
-        return [a for a in ACTIONS_BY_SCREEN[user.screen] if not self._unavailable_because(user, a)]
+        if oa is not None:
+            self.official_account(oa)  # UnknownOfficialAccountError
+        return [a for a in ACTIONS_BY_SCREEN[user.screen] if not self._unavailable_because(user, a, oa)]
 
     def _unavailable_because(self, user: User, action: str, oa_id: str | None = None) -> str:
         """Why an action that the screen allows is not available (empty when it is)."""

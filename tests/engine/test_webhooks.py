@@ -219,3 +219,19 @@ def test_R27_webhooks_go_only_to_the_official_account_concerned(sim2):
     assert [w.type for w in sim.webhooks["shop"]] == ["delivery"]
     assert [w.type for w in sim.webhooks["bank"]] == ["follow", "message"]
     assert {w.oa for w in sim.webhooks["bank"]} == {"bank"}
+
+
+@pytest.mark.rules("R27")
+def test_R27_available_actions_per_official_account_chat(sim2):
+    """R27: with ``oa``, block/unblock/add_friend/say are offered as that account's chat offers them."""
+    from flowsim.errors import UnknownOfficialAccountError
+
+    add_user(sim2, "hanako", HANAKO, consent="agreed")
+    sim2.block("hanako", "shop")
+    shop, bank = (set(sim2.available_actions("hanako", oa)) for oa in ("shop", "bank"))
+    assert {"unblock"} <= shop and not {"block", "add_friend", "say"} & shop
+    assert {"block", "add_friend", "say"} <= bank and "unblock" not in bank
+    both = set(sim2.available_actions("hanako"))  # without oa: any account it applies to
+    assert {"block", "unblock", "add_friend", "say"} <= both
+    with pytest.raises(UnknownOfficialAccountError):
+        sim2.available_actions("hanako", "nobody")

@@ -55,21 +55,6 @@ class ActionButton(Button):
         self.action_kwargs = kwargs or {}
 
 
-def oa_allows(user: User, available: set[str], action: str, oa: str) -> bool:
-    """Per-OA availability of block/unblock/add_friend/say (the engine's list is per user)."""
-    if action not in available:
-        return False
-    if action == "block":
-        return oa not in user.blocked
-    if action == "unblock":
-        return oa in user.blocked
-    if action == "add_friend":
-        return oa not in user.friends and oa not in user.blocked
-    if action == "say":
-        return oa not in user.blocked
-    return True
-
-
 # ---------------------------------------------------------------------- bubbles
 
 
@@ -153,12 +138,13 @@ class OaBar(Horizontal):
         yield ActionButton("block", id="oa-block")
         yield ActionButton("unblock", id="oa-unblock")
 
-    def show(self, user: User, oa: str, available: set[str]) -> None:
+    def show(self, oa: str, available_here: set[str]) -> None:
+        """``available_here``: ``sim.available_actions(user, oa)``, the actions in this account's chat."""
         for action in ("say", "add_friend", "block", "unblock"):
             button = self.query_one(f"#oa-{action}", ActionButton)
-            button.display = oa_allows(user, available, action, oa)
+            button.display = action in available_here
             button.action_kwargs = {"oa": oa}
-        self.query_one("#say-input").display = oa_allows(user, available, "say", oa)
+        self.query_one("#say-input").display = "say" in available_here
 
 
 # ---------------------------------------------------------------------- app screens
@@ -314,7 +300,8 @@ class SettingsView(VerticalScroll):
         await box.remove_children()
         await box.mount_all(self._oa_rows(oas))
 
-    def show(self, user: User, available: set[str]) -> None:
+    def show(self, user: User, available: set[str], per_oa: dict[str, set[str]]) -> None:
+        """``per_oa``: each official account → ``sim.available_actions(user, oa)`` (its rows' buttons)."""
         signature = (user.id, user.consent, user.privacy_policy, user.phone, frozenset(user.blocked),
                      frozenset(user.friends), tuple(sorted(available)))
         if signature == self._signature:
@@ -337,7 +324,7 @@ class SettingsView(VerticalScroll):
             state = "blocked" if oa in user.blocked else "friend" if oa in user.friends else "not a friend"
             label.update(Text.assemble((self._oas.get(oa, oa), "bold"), f"  {state}"))
         for button in self.query("#setting-oas ActionButton").results(ActionButton):
-            button.display = oa_allows(user, available, button.action_name, button.action_kwargs.get("oa", ""))
+            button.display = button.action_name in per_oa.get(button.action_kwargs.get("oa", ""), ())
 
 
 # ---------------------------------------------------------------------- the phone
@@ -480,11 +467,11 @@ class Phone(Vertical):
             name = sim.official_accounts[self.tab].name if self.tab in sim.official_accounts else "LINE"
             chat.show(user, self.tab, name, available)
             if self.tab != LINE_CHAT:
-                oa_bar.show(user, self.tab, available)
+                oa_bar.show(self.tab, set(sim.available_actions(user.id, self.tab)))
         elif self.tab == SMS_TAB:
             sms.show(user)
         else:
-            settings.show(user, available)
+            settings.show(user, available, {oa: set(sim.available_actions(user.id, oa)) for oa in self._oa_ids})
 
     def focus_screen(self) -> None:
         """After a tap, put the keyboard on the app screen that opened: its field, else its first button.
