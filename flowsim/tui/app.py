@@ -182,14 +182,14 @@ class FlowsimApp(App[None]):
                 self._unavailable.append(path)
         return Session(), None
 
-    async def open_scenario(self, path: Path, quiet: bool = False) -> bool:
+    async def open_scenario(self, path: Path) -> bool:
+        """Open a file chosen in the library; a file that does not load is marked and explained."""
         library = self.query_one(Library)
         try:
             session = Session(path)
         except ScenarioUnavailable as exc:
             library.set_status(path, "error")
-            if not quiet:
-                self.notify(str(exc), title="Cannot open scenario", severity="error", timeout=8)
+            self.notify(str(exc), title="Cannot open scenario", severity="error", timeout=8)
             return False
         await self._use(session, path)
         library.set_status(path, None, current=True)

@@ -1,4 +1,4 @@
-"""The assertion panel: expected against actual for the highlighted ``expect``, as ``flowsim run`` prints it."""
+"""The assertion panel (expected against actual, as `flowsim run` prints it) and the library's broken files."""
 
 from __future__ import annotations
 
@@ -38,3 +38,20 @@ async def test_highlighting_another_step_shows_it():
         text = panel_text(app)
         assert text.startswith("Step 1: send shop")
         assert "✓ passed" in text
+
+
+async def test_a_broken_file_in_the_library_is_marked_and_explained(tmp_path):
+    """Opening a file that does not load keeps the open scenario and says file:line:col why."""
+    from flowsim.tui.widgets.library import Library
+
+    (tmp_path / "a_good.yaml").write_text((FAILING / "mismatch.yaml").read_text())
+    (tmp_path / "b_broken.yaml").write_text("name: x\nsteps:\n  - do: agre\n")
+    app = FlowsimApp(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.current_path.name == "a_good.yaml"
+        assert not await app.open_scenario(tmp_path / "b_broken.yaml")
+        await pilot.pause()
+        assert app.current_path.name == "a_good.yaml"
+        assert app.query_one(Library).status[tmp_path / "b_broken.yaml"] == "error"
+        (note,) = [n for n in app._notifications if n.title == "Cannot open scenario"]
+        assert "b_broken.yaml:3:" in note.message and "did you mean 'agree'" in note.message
