@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import Footer, Header, OptionList, Tab, Tabs
+from textual.widgets import Header, OptionList, Tab, Tabs
 
 from flowsim.errors import FlowsimError
 
@@ -27,6 +27,7 @@ from .screens.forms import Prompt, SendForm
 from .session import ScenarioUnavailable, Session, find_scenarios, parse_time
 from .widgets.assertions import AssertionPanel
 from .widgets.eventlog import EventLog
+from .widgets.footer import KeyFooter
 from .widgets.inspector import Inspector
 from .widgets.library import Library
 from .widgets.phone import Phone, PhoneAction
@@ -156,7 +157,7 @@ class FlowsimApp(App[None]):
             yield StepList(id="steps", classes="pane")
             yield EventLog(id="events", classes="pane")
             yield AssertionPanel(id="assertions", classes="pane")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     async def on_mount(self) -> None:
         for pane in PANES:
