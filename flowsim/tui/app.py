@@ -69,7 +69,6 @@ FLOWSIM_LIGHT_THEME = Theme(
 )
 
 
-
 def display_path(path: Path) -> str:
     """``path`` as a person would write it: relative to the working directory when under it, ``~`` for home.
 
@@ -128,6 +127,8 @@ class FlowsimApp(App[None]):
         self.root = Path(path) if path is not None else Path("scenarios")
         self.files = find_scenarios(self.root)
         self.session: Session | None = None
+        #: Files under PATH that failed to load when the app started (marked in the library on mount).
+        self._unavailable: list[Path] = []
         self.current_path: Path | None = None
         self.user_id: str | None = None
         self.pane = "steps"
@@ -175,7 +176,6 @@ class FlowsimApp(App[None]):
 
     def _first_session(self) -> tuple[Session, Path | None]:
         """The first scenario under PATH that opens (files that do not are marked in the library)."""
-        self._unavailable: list[Path] = []
         for path in self.files:
             try:
                 return Session(path), path

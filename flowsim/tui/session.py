@@ -23,6 +23,7 @@ from typing import Any
 from flowsim import Simulation
 from flowsim.scenario import (ScenarioFileError, ScenarioRun, load_scenario, save_scenario, scenario_from_data,
                               step_from_data)
+from flowsim.scenario.models import STEP_KINDS
 from flowsim.scenario.timeparse import format_duration, parse_duration, parse_time
 from flowsim.scenario.writer import scenario_data
 
@@ -32,10 +33,8 @@ __all__ = ["ScenarioUnavailable", "Session", "find_scenarios", "parse_time", "st
 
 
 def step_kind(raw: dict[str, Any]) -> str:
-    for kind in ("send", "do", "advance_to", "advance", "expect"):
-        if kind in raw:
-            return kind
-    return "?"
+    """``send``/``do``/``advance``/``advance_to``/``expect`` of a step as plain data (validated: one of them)."""
+    return next((kind for kind in STEP_KINDS if kind in raw), "?")
 
 
 # ---------------------------------------------------------------------- labels
