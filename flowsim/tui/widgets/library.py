@@ -5,14 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from rich.text import Text
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from .marked_list import MarkedOptionList
 
 STATUS_MARKS = {"pass": ("✓", "green"), "fail": ("✗", "bold red"), "error": ("!", "bold red"),
                 "pending": ("·", "dim"), None: (" ", "")}
 
 
-class Library(OptionList):
+class Library(MarkedOptionList):
     """Scenario files; select one to open it."""
 
     def __init__(self, root: Path, files: list[Path], **kwargs) -> None:

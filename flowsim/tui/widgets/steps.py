@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from ..session import step_label
+from .marked_list import MarkedOptionList
 
 MARKS = {"pass": ("✓", "green"), "fail": ("✗", "bold red"), "next": ("▶", "bold yellow"),
          "pending": ("·", "dim"), "explored": ("✎", "cyan")}
 
 
-class StepList(OptionList):
+class StepList(MarkedOptionList):
     """File steps (marked) followed by explored steps; highlight one to see its result."""
 
     def __init__(self, **kwargs) -> None:

@@ -1,0 +1,41 @@
+"""An ``OptionList`` whose prompts change one at a time (a step's mark, a file's status).
+
+Why: Textual's ``replace_option_prompt_at_index`` drops the rendering of
+*every* option and repaints the whole list.  The steps pane changes two marks
+per step (the step that ran, the next one), so each step re-rendered every
+line of the list: about 8 ms of a step's 30-40 ms frame at 120x40 (measured
+with bench/tui.py's set-up, rendering time by widget).  Here a replaced prompt
+drops only its own option's rendering and repaints only its own lines, as
+long as it keeps its height; a change of height (a wrapped label) falls back
+to Textual's full refresh.
+
+This leans on ``OptionList`` internals (its render cache keyed by option, and
+the line index); the snapshot tests of the steps pane would show a stale
+line if a Textual release changed them.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList
+
+
+class MarkedOptionList(OptionList):
+    """``replace_option_prompt_at_index`` repaints only the option it replaces."""
+
+    def _replace_option_prompt(self, index: int, prompt) -> None:  # noqa: ANN001 - Textual's VisualType
+        option = self.get_option_at_index(index)
+        line = self._index_to_line.get(index)
+        height = self._heights.get(index)
+        option._set_prompt(prompt)
+        cache = self._option_render_cache
+        for key in [key for key in cache.keys() if key[0] is option]:
+            cache.discard(key)
+        if line is None or height is None or not self.scrollable_content_region:
+            self._clear_caches()
+            return
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width() - padding.width
+        if self._get_visual(option).get_height(self.styles, width) + option._divider != height:
+            self._clear_caches()
+            return
+        self.refresh_lines(line, height)
