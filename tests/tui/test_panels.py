@@ -55,3 +55,19 @@ async def test_a_broken_file_in_the_library_is_marked_and_explained(tmp_path):
         assert app.query_one(Library).status[tmp_path / "b_broken.yaml"] == "error"
         (note,) = [n for n in app._notifications if n.title == "Cannot open scenario"]
         assert "b_broken.yaml:3:" in note.message and "did you mean 'agree'" in note.message
+
+
+async def test_library_shows_one_line_per_file_however_long_the_name(tmp_path):
+    """A long file name ends in an ellipsis; it does not wrap into the next file's row."""
+    from flowsim.tui.widgets.library import Library
+
+    long_name = "a_scenario_with_a_rather_long_descriptive_file_name.yaml"
+    for name in (long_name, "b.yaml"):
+        (tmp_path / name).write_text((FAILING / "mismatch.yaml").read_text())
+    app = FlowsimApp(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        library = app.query_one(Library)
+        rows = [library.render_line(y).text.rstrip() for y in range(2)]
+        assert rows[0].endswith("…") and rows[0].lstrip("✓✗!· ").startswith("a_scenario_with")
+        assert rows[1].lstrip("✓✗!· ") == "b.yaml"
