@@ -26,7 +26,7 @@ class Library(MarkedOptionList):
     def on_mount(self) -> None:
         self.add_options([Option(self._prompt(f), id=str(i)) for i, f in enumerate(self.files)])
         if not self.files:
-            self.add_option(Option(Text("(no scenario files: default world)", style="dim"), disabled=True))
+            self.add_option(Option(Text("(no scenario files)", style="dim"), disabled=True))
 
     def display_name(self, path: Path) -> str:
         try:
