@@ -36,7 +36,7 @@ class Library(MarkedOptionList):
 
     def _prompt(self, path: Path) -> Text:
         mark, style = STATUS_MARKS[self.status.get(path)]
-        text = Text(no_wrap=True, overflow="ellipsis")
+        text = Text()  # one line, ellipsis: `#library` in flowsim.tcss (OptionList ignores Text's own no_wrap)
         text.append(f"{mark} ", style=style)
         text.append(self.display_name(path), style="bold" if path == self.current else "")
         return text

@@ -3,15 +3,16 @@
 Why: Textual's ``replace_option_prompt_at_index`` drops the rendering of
 *every* option and repaints the whole list.  The steps pane changes two marks
 per step (the step that ran, the next one), so each step re-rendered every
-line of the list: about 8 ms of a step's 30-40 ms frame at 120x40 (measured
-with bench/tui.py's set-up, rendering time by widget).  Here a replaced prompt
+line of the list: 8.2-8.5 ms of rendering per step at 120x40, 5.7-6.9 ms
+with this class (bench/tui.py's set-up, rendering time summed by widget over
+a step's 2-3 frames).  Here a replaced prompt
 drops only its own option's rendering and repaints only its own lines, as
 long as it keeps its height; a change of height (a wrapped label) falls back
 to Textual's full refresh.
 
 This leans on ``OptionList`` internals (its render cache keyed by option, and
-the line index); the snapshot tests of the steps pane would show a stale
-line if a Textual release changed them.
+the line index); tests/tui/test_marked_list.py fails if a Textual release
+changes them.
 """
 
 from __future__ import annotations
