@@ -29,7 +29,6 @@ Decisions where ``scenarios.md`` is silent:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -134,6 +133,14 @@ class StepFailed(Exception):
     """Raised inside a step for a problem that is not an engine error (e.g. no SMS for ``pin: last``)."""
 
 
+#: The method that runs each kind of step (``expect`` is checked by ``_expect``).  A table of
+#: names, not of bound methods held by each run: those would make every finished run a
+#: reference cycle, left for the garbage collector instead of being freed at once.
+_HANDLERS: dict[type, str] = {
+    SendStep: "_send", DoStep: "_do", AdvanceStep: "_advance", AdvanceToStep: "_advance_to",
+}
+
+
 class ScenarioRun:
     """A scenario being run: the simulation, the position in the steps, the results so far."""
 
@@ -162,10 +169,6 @@ class ScenarioRun:
         self._chat_seen: dict[tuple[str, str], int] = {}
         self._hook_seen: dict[str, int] = {}
         self._only_user = next(iter(scenario.users)) if len(scenario.users) == 1 else None
-        self._handlers: dict[type, Callable[[Any], str | None]] = {
-            SendStep: self._send, DoStep: self._do, AdvanceStep: self._advance,
-            AdvanceToStep: self._advance_to,
-        }
 
     @property
     def done(self) -> bool:
@@ -210,7 +213,7 @@ class ScenarioRun:
             return self._expect(index, step)
         result = StepResult(index, step._line, step.kind, True, step=step)
         try:
-            result.user = self._handlers[type(step)](step)
+            result.user = getattr(self, _HANDLERS[type(step)])(step)
         except (FlowsimError, StepFailed) as exc:
             result.ok = False
             result.error = str(exc)
