@@ -182,3 +182,26 @@ async def test_clock_keys_and_countdowns(empty_dir):
         assert [s for s in app.session.explored] == [{"advance": "1h"}, {"advance": "1d"}]
         await pilot.press("w", "m", "H")
         assert [s["advance"] for s in app.session.explored[2:]] == ["7d", "180d", "24h"]
+
+
+async def test_hidden_views_are_built_when_first_shown(empty_dir):
+    """The first screen composes no widgets for the app screens, settings or OA bar (they are hidden).
+
+    They appear, working, the first time the phone shows them (a Set tap, the
+    Settings chip, an official account's chat).
+    """
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for view in ("#app-screen", "#settings", "#oa-bar"):
+            assert not app.query_one(view).children, view
+        await _start(pilot, "hanako")
+        await click(pilot, ".set-consent")
+        assert set(visible_buttons(app)) == {"agree", "reject", "cancel"}
+        assert len(app.query("#app-screen ActionButton")) == 9
+        await click(pilot, "#btn-cancel")
+        await click(pilot, "#chip-settings")
+        assert "Consent: not_set" in phone_text(app)
+        assert app.query_one("#settings").children
+        assert not app.query_one("#oa-bar").children
+        await click(pilot, "#chip-oa-0")
+        assert app.query_one("#oa-bar").display and app.query_one("#oa-bar").children

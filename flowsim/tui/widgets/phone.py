@@ -55,6 +55,39 @@ class ActionButton(Button):
         self.action_kwargs = kwargs or {}
 
 
+class BuiltOnFirstShow:
+    """A view hidden when a scenario opens, which creates its widgets the first time it is shown.
+
+    The app screens, the settings and an official account's bar are hidden
+    on the first screen; composing them then put 45 of its 106 widgets
+    through mounting and CSS for nothing (measured with ``bench/tui.py``).
+    ``mount`` puts widgets in the DOM at once (the mount itself completes
+    later), so :meth:`ensure_built` is called at the top of ``show``, which
+    then queries and updates them in the same call.
+    """
+
+    _built = False
+
+    def build(self) -> None:
+        """Mount the view's widgets (``mount``, never ``compose``)."""
+        raise NotImplementedError
+
+    def ensure_built(self) -> None:
+        if not self._built:
+            self._built = True
+            self.build()
+
+
+def mount_row(parent: Widget, row: Widget, children: list[Widget]) -> None:
+    """Mount ``row`` into ``parent`` and ``children`` into ``row``, all queryable at once.
+
+    (Children given to a container's constructor would only join the DOM
+    when the container composes, after this call.)
+    """
+    parent.mount(row)
+    row.mount_all(children)
+
+
 # ---------------------------------------------------------------------- bubbles
 
 
@@ -128,18 +161,21 @@ class ChatView(VerticalScroll):
             button.display = button.action_name in available
 
 
-class OaBar(Horizontal):
+class OaBar(BuiltOnFirstShow, Horizontal):
     """Under an official account's chat: say something, add friend, block, unblock (R27)."""
 
-    def compose(self) -> ComposeResult:
-        yield Input(placeholder="Message…", id="say-input", compact=True)
-        yield ActionButton("say", id="oa-say")
-        yield ActionButton("add_friend", "+Friend", id="oa-add_friend")
-        yield ActionButton("block", id="oa-block")
-        yield ActionButton("unblock", id="oa-unblock")
+    def build(self) -> None:
+        self.mount_all([
+            Input(placeholder="Message…", id="say-input", compact=True),
+            ActionButton("say", id="oa-say"),
+            ActionButton("add_friend", "+Friend", id="oa-add_friend"),
+            ActionButton("block", id="oa-block"),
+            ActionButton("unblock", id="oa-unblock"),
+        ])
 
     def show(self, oa: str, available_here: set[str]) -> None:
         """``available_here``: ``sim.available_actions(user, oa)``, the actions in this account's chat."""
+        self.ensure_built()
         for action in ("say", "add_friend", "block", "unblock"):
             button = self.query_one(f"#oa-{action}", ActionButton)
             button.display = action in available_here
@@ -163,29 +199,32 @@ SCREEN_BUTTONS = ("agree", "reject", "send_sms", "confirm_sms", "enter_pin", "en
                   "cancel", "change_number")
 
 
-class ScreenView(Vertical):
+class ScreenView(BuiltOnFirstShow, Vertical):
     """The app screen over the chats: consent, phone auth, SMS dialog, PIN entry, number entry.
 
-    Its widgets are created once; a change of screen only updates texts and
-    shows the buttons that ``available_actions`` allows.
+    Its widgets are created once, when a screen first opens; a change of
+    screen only updates texts and shows the buttons that ``available_actions``
+    allows.
     """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._signature: tuple | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Static("", classes="screen-title", id="screen-title")
-        yield Static("", classes="screen-text", id="screen-text")
-        yield Static("", classes="sms-banner", id="sms-banner")
-        yield Input(placeholder="6-digit code", id="pin-input", max_length=6, restrict=r"[0-9]*", compact=True)
-        yield Input(placeholder="+81 80 1111 2222", id="number-input", compact=True)
-        yield Static("", classes="screen-error", id="screen-error")
-        with Horizontal(classes="screen-buttons"):
-            for action in SCREEN_BUTTONS:
-                yield ActionButton(action, id=f"btn-{action}")
+    def build(self) -> None:
+        self.mount_all([
+            Static("", classes="screen-title", id="screen-title"),
+            Static("", classes="screen-text", id="screen-text"),
+            Static("", classes="sms-banner", id="sms-banner"),
+            Input(placeholder="6-digit code", id="pin-input", max_length=6, restrict=r"[0-9]*", compact=True),
+            Input(placeholder="+81 80 1111 2222", id="number-input", compact=True),
+            Static("", classes="screen-error", id="screen-error"),
+        ])
+        mount_row(self, Horizontal(classes="screen-buttons"),
+                  [ActionButton(action, id=f"btn-{action}") for action in SCREEN_BUTTONS])
 
     def show(self, user: User, available: set[str]) -> None:
+        self.ensure_built()
         challenge = user.pin_challenge
         signature = (user.id, user.screen, user.screen_error, user.phone, tuple(sorted(available)),
                      challenge.number if challenge else None, len(user.sms_inbox))
@@ -258,10 +297,11 @@ class SmsView(VerticalScroll):
         self._text.update(text)
 
 
-class SettingsView(VerticalScroll):
+class SettingsView(BuiltOnFirstShow, VerticalScroll):
     """Settings: consent switch (R21), phone number (R19), privacy policy (R8), per-OA block/friend (R27).
 
-    Built once per world (:meth:`set_oas`); updates only texts and button visibility.
+    Built when first shown, its per-account rows again when the accounts
+    change (:meth:`set_oas`); otherwise updates only texts and button visibility.
     """
 
     def __init__(self, oas: dict[str, str] | None = None, **kwargs: Any) -> None:
@@ -270,38 +310,43 @@ class SettingsView(VerticalScroll):
         self._oas: dict[str, str] = dict(oas or {})
 
     @staticmethod
-    def _oa_rows(oas: dict[str, str]) -> list[Widget]:
-        rows: list[Widget] = []
+    def _mount_oa_rows(box: Widget, oas: dict[str, str]) -> None:
         for index, (oa, name) in enumerate(oas.items()):
-            rows.append(Static(name, classes="setting oa-state", name=oa))
-            rows.append(Horizontal(*(ActionButton(a, kwargs={"oa": oa}, id=f"set-{a}-{index}")
-                                     for a in ("add_friend", "block", "unblock")), classes="setting-buttons"))
-        return rows
+            box.mount(Static(name, classes="setting oa-state", name=oa))
+            mount_row(box, Horizontal(classes="setting-buttons"),
+                      [ActionButton(a, kwargs={"oa": oa}, id=f"set-{a}-{index}")
+                       for a in ("add_friend", "block", "unblock")])
 
-    def compose(self) -> ComposeResult:
-        yield Static("", classes="setting", id="setting-consent")
-        with Horizontal(classes="setting-buttons"):
-            yield ActionButton("settings_consent", "Turn on", kwargs={"value": "agreed"}, id="set-consent-agreed")
-            yield ActionButton("settings_consent", "Turn off", kwargs={"value": "rejected"}, id="set-consent-rejected")
-        yield Static("", classes="setting", id="setting-phone")
-        with Horizontal(classes="setting-buttons"):
-            yield ActionButton("settings_change_number", id="set-change-number")
-        yield Static("", classes="setting", id="setting-privacy")
-        with Horizontal(classes="setting-buttons"):
-            yield ActionButton("agree_privacy_policy", id="set-privacy")
-        yield Vertical(*self._oa_rows(self._oas), id="setting-oas")
+    def build(self) -> None:
+        self.mount(Static("", classes="setting", id="setting-consent"))
+        mount_row(self, Horizontal(classes="setting-buttons"), [
+            ActionButton("settings_consent", "Turn on", kwargs={"value": "agreed"}, id="set-consent-agreed"),
+            ActionButton("settings_consent", "Turn off", kwargs={"value": "rejected"}, id="set-consent-rejected"),
+        ])
+        self.mount(Static("", classes="setting", id="setting-phone"))
+        mount_row(self, Horizontal(classes="setting-buttons"), [ActionButton("settings_change_number",
+                                                                             id="set-change-number")])
+        self.mount(Static("", classes="setting", id="setting-privacy"))
+        mount_row(self, Horizontal(classes="setting-buttons"), [ActionButton("agree_privacy_policy",
+                                                                             id="set-privacy")])
+        box = Vertical(id="setting-oas")
+        self.mount(box)
+        self._mount_oa_rows(box, self._oas)
 
     async def set_oas(self, oas: dict[str, str]) -> None:
         if oas == self._oas:
             return
         self._oas = dict(oas)
         self._signature = None
+        if not self._built:
+            return
         box = self.query_one("#setting-oas")
         await box.remove_children()
-        await box.mount_all(self._oa_rows(oas))
+        self._mount_oa_rows(box, oas)
 
     def show(self, user: User, available: set[str], per_oa: dict[str, set[str]]) -> None:
         """``per_oa``: each official account → ``sim.available_actions(user, oa)`` (its rows' buttons)."""
+        self.ensure_built()
         signature = (user.id, user.consent, user.privacy_policy, user.phone, frozenset(user.blocked),
                      frozenset(user.friends), tuple(sorted(available)))
         if signature == self._signature:
