@@ -148,6 +148,13 @@ class FlowsimApp(App[None]):
     def compose(self) -> ComposeResult:
         session, path = self._first_session()
         self.session, self.current_path = session, path
+        # Textual adds the breakpoint class on the screen's first Resize, after
+        # the first layout: every widget's styles were then computed twice and
+        # the screen laid out once more (about 40 ms, bench/tui.py).  The
+        # terminal's size is known now; the Resize then changes nothing.
+        width = self.size.width
+        self.screen.add_class(next((name for edge, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True)
+                                    if width >= edge), "-narrow"))
         yield Header(icon="◆")
         yield StatusLine(id="status")
         with Container(id="main", classes="-pane-steps"):
