@@ -71,3 +71,29 @@ async def test_library_shows_one_line_per_file_however_long_the_name(tmp_path):
         rows = [library.render_line(y).text.rstrip() for y in range(2)]
         assert rows[0].endswith("…") and rows[0].lstrip("✓✗!· ").startswith("a_scenario_with")
         assert rows[1].lstrip("✓✗!· ") == "b.yaml"
+
+
+async def test_side_panes_repaint_without_relaying_the_screen_out(empty_dir):
+    """New lines in the event log ask for no layout once it scrolls (its size is the grid's); it still scrolls."""
+    from flowsim.tui.widgets.eventlog import EventLog
+
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n", "n", "n")  # three sends: the log overflows and has its scrollbar
+        await pilot.pause()
+        log = app.query_one(EventLog)
+        assert log.show_vertical_scrollbar
+        layouts = []
+        original = log.refresh
+
+        def refresh(*regions, layout=False, **kwargs):
+            layouts.append(layout)
+            return original(*regions, layout=layout, **kwargs)
+
+        log.refresh = refresh
+        lines = len(log.lines)
+        await pilot.press("H")  # +24h: more events
+        await pilot.pause()
+        assert len(log.lines) > lines and layouts
+        assert True not in layouts
+        assert log.scroll_y == log.max_scroll_y > 0  # it shows its newest lines

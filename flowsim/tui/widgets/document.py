@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from textual import events
-from textual.widgets import RichLog
+
+from .pane_log import PaneLog
 
 
-class Document(RichLog):
+class Document(PaneLog):
     """Replaces its whole content with :meth:`show_renderable`; re-wraps on resize."""
 
     def __init__(self, **kwargs) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import RichLog
+
+from .pane_log import PaneLog
 
 KIND_STYLES = {
     "api_called": "bold cyan", "webhook": "magenta", "count": "blue", "sms": "yellow",
@@ -14,7 +15,7 @@ KIND_STYLES = {
 }
 
 
-class EventLog(RichLog):
+class EventLog(PaneLog):
     """Appends the events logged since the last update."""
 
     def __init__(self, **kwargs) -> None:
