@@ -11,10 +11,21 @@ a temporary directory, and times:
 * the same steps replayed directly on the engine API (``Simulation``,
   ``send_*``, ``do``, ``advance``, and the same reads the checks make);
 * the loading part alone (read + YAML + models + checks), to show where the
-  scenario layer's time goes.
+  scenario layer's time goes;
+* PyYAML's C parser alone (``yaml.compose`` with the loader's C loader,
+  whose tag resolver is a third cheaper than PyYAML's, on text already in
+  memory: the cheapest way we know to read YAML 1.1 with PyYAML), to show a
+  floor: a scenario layer that did nothing but parse its files would run at
+  most at "engine + parse" speed, and its ratio could be no better than
+  (engine + parse) / engine;
+* pydantic's validation alone (``Scenario.model_validate`` of the generated
+  data), the other half of what the issue asks of loading ("YAML into
+  pydantic models"): the floor with both.
 
 Goals: >= 1,000 scenarios/s through ``run_paths``; ratio to the engine
-replay <= 1.5.  Usage: python bench/scenarios.py [--count N] [--repeat R]
+replay <= 1.5.  Together they bound the loading cost L per file whatever
+the engine's speed E: E + L <= 1 ms and L <= E / 2, so L <= 1/3 ms; the
+last line compares that with parsing and validating alone.  Usage: python bench/scenarios.py [--count N] [--repeat R]
 """
 
 from __future__ import annotations
@@ -34,6 +45,8 @@ from flowsim import Simulation
 from flowsim.errors import FlowsimError
 from flowsim.scenario.commands import run_paths
 from flowsim.scenario.loader import load_scenario
+from flowsim.scenario.models import Scenario
+from flowsim.scenario.yamlsource import _Loader as FastLoader
 
 JST = timezone(timedelta(hours=9))
 START = datetime(2026, 4, 1, 9, tzinfo=JST)
@@ -220,7 +233,8 @@ def main() -> None:
                 yaml.dump(data, Dumper=yaml.CSafeDumper, sort_keys=False, allow_unicode=True, width=120,
                           default_flow_style=None))
         files = sorted(str(p) for p in Path(tmp).glob("*.yaml"))
-        cli, engine, loading = [], [], []
+        texts = [Path(f).read_text(encoding="utf-8") for f in files]
+        cli, engine, loading, parsing, validating = [], [], [], [], []
         for _ in range(args.repeat):
             lines: list[str] = []
             t0 = time.perf_counter()
@@ -237,8 +251,17 @@ def main() -> None:
             for f in files:
                 load_scenario(f)
             loading.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for text in texts:
+                yaml.compose(text, Loader=FastLoader)
+            parsing.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for data, _ in generated:
+                Scenario.model_validate(data)
+            validating.append(time.perf_counter() - t0)
     n = args.count
     c, e, ld = statistics.median(cli), statistics.median(engine), statistics.median(loading)
+    pa, va = statistics.median(parsing), statistics.median(validating)
     print(f"scenarios                      {n}  ({min(steps)}-{max(steps)} steps, {sum(steps) / n:.1f} on average; "
           + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + ")")
     print(f"flowsim run code path          {c:7.3f} s   {n / c:8.0f} scenarios/s   (goal >= 1000)")
@@ -246,6 +269,16 @@ def main() -> None:
     print(f"engine API replay              {e:7.3f} s   {n / e:8.0f} scenarios/s")
     print(f"ratio run / engine             {c / e:7.2f}x   (goal <= 1.5; median of {args.repeat})")
     print(f"ratio run minus loading / engine {(c - ld) / e:5.2f}x   (running the steps and checks only)")
+    print(f"PyYAML C parse alone           {pa:7.3f} s   {pa / n * 1e3:6.3f} ms per file (yaml.compose, C loader)")
+    print(f"floor: engine + parse alone    {n / (e + pa):8.0f} scenarios/s, ratio {(e + pa) / e:.2f}x   "
+          "(no validation, checks or runner at all)")
+    print(f"pydantic validation alone      {va:7.3f} s   {va / n * 1e3:6.3f} ms per file (Scenario.model_validate)")
+    print(f"floor: engine + parse + validation {n / (e + pa + va):4.0f} scenarios/s, ratio {(e + pa + va) / e:.2f}x   "
+          "(no positions, checks or runner)")
+    # Both goals at once, for an engine of any speed E (ms per scenario) and a loading cost L:
+    # E + L <= 1 ms (1,000/s) and E + L <= 1.5 E (ratio) give 3 L <= 1 ms.
+    print(f"both goals need loading <= 0.333 ms per file whatever the engine's speed (E + L <= 1 ms and "
+          f"L <= E / 2); parse + validation alone take {(pa + va) / n * 1e3:.3f} ms")
 
 
 if __name__ == "__main__":
