@@ -205,3 +205,16 @@ async def test_hidden_views_are_built_when_first_shown(empty_dir):
         assert not app.query_one("#oa-bar").children
         await click(pilot, "#chip-oa-0")
         assert app.query_one("#oa-bar").display and app.query_one("#oa-bar").children
+
+
+async def test_a_system_card_is_complete_in_the_step_that_posts_it(empty_dir):
+    """The card's Set buttons are on the phone as soon as the step has run, not a frame or two later."""
+    from flowsim.tui.widgets.phone import SystemCard
+
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.action_next_step()  # hanako (Flow B) gets a message: a setup card appears
+        cards = list(app.query(SystemCard))
+        assert cards
+        assert [b.action_name for b in cards[-1].query(".set-button")] == ["open_consent", "open_phone_auth"]

@@ -96,24 +96,33 @@ class Bubble(Static):
 
 
 class SystemCard(Vertical):
-    """A ``setup`` or ``phone_auth`` message with its **Set** button(s)."""
+    """A ``setup`` or ``phone_auth`` message with its **Set** button(s).
+
+    Its parts are mounted by :meth:`build` right after the card itself (see
+    :meth:`ChatView.show`), not composed: composed children, and theirs,
+    join the screen one frame after another, each frame a layout of the
+    whole screen, and the step's first frame showed an empty card.
+    """
 
     def __init__(self, message: ChatMessage, language: str) -> None:
         super().__init__(classes="bubble card")
         self.message = message
         self.language = language
 
-    def compose(self) -> ComposeResult:
+    def build(self) -> None:
         m = self.message
-        yield Static(Text.assemble(("LINE  ", "bold"), (m.at.strftime("%m-%d %H:%M"), "dim")), classes="meta")
         title = m.text.split("\n", 1)[0]
-        yield Static(Text(title, style="bold"), classes="card-title")
+        self.mount_all([
+            Static(Text.assemble(("LINE  ", "bold"), (m.at.strftime("%m-%d %H:%M"), "dim")), classes="meta"),
+            Static(Text(title, style="bold"), classes="card-title"),
+        ])
         sections = m.sections if m.kind == "setup" else ("phone_auth",)
         for section in sections:
             action = "open_consent" if section == "consent" else "open_phone_auth"
-            with Horizontal(classes="section"):
-                yield Static(section_text(section, self.language), classes="section-text")
-                yield ActionButton(action, classes=f"set-button set-{section}")
+            mount_row(self, Horizontal(classes="section"), [
+                Static(section_text(section, self.language), classes="section-text"),
+                ActionButton(action, classes=f"set-button set-{section}"),
+            ])
 
 
 def make_bubble(message: ChatMessage, user: User, oa_name: str) -> Widget:
@@ -153,7 +162,11 @@ class ChatView(VerticalScroll):
             self.query(".bubble").remove()
         new = messages[self._count:]
         if new:
-            self.mount_all([make_bubble(m, user, oa_name) for m in new])
+            bubbles = [make_bubble(m, user, oa_name) for m in new]
+            self.mount_all(bubbles)
+            for bubble in bubbles:
+                if isinstance(bubble, SystemCard):
+                    bubble.build()
             self._count = len(messages)
             self.scroll_end(animate=False)
         self.query_one(".empty").display = not messages
