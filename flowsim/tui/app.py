@@ -153,8 +153,8 @@ class FlowsimApp(App[None]):
         # the screen laid out once more (about 40 ms, bench/tui.py).  The
         # terminal's size is known now; the Resize then changes nothing.
         width = self.size.width
-        self.screen.add_class(next((name for edge, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True)
-                                    if width >= edge), "-narrow"))
+        self.screen.add_class(next(name for edge, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True)
+                                   if width >= edge))  # the first edge is 0: one always applies
         yield Header(icon="◆")
         yield StatusLine(id="status")
         with Container(id="main", classes="-pane-steps"):
