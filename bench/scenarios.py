@@ -25,7 +25,9 @@ a temporary directory, and times:
 Goals: >= 1,000 scenarios/s through ``run_paths``; ratio to the engine
 replay <= 1.5.  Together they bound the loading cost L per file whatever
 the engine's speed E: E + L <= 1 ms and L <= E / 2, so L <= 1/3 ms; the
-last line compares that with parsing and validating alone.  Usage: python bench/scenarios.py [--count N] [--repeat R]
+last line compares that with parsing and validating alone.
+
+Usage: python bench/scenarios.py [--count N] [--repeat R]
 """
 
 from __future__ import annotations
