@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import re
+from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
 from typing import Iterable
@@ -19,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import AwaitMount
 from textual.widgets import Header, OptionList, Tab, Tabs
 
 from flowsim.errors import FlowsimError
@@ -238,7 +240,39 @@ class FlowsimApp(App[None]):
                 self.query_one(AssertionPanel).show_step(session, steps.highlighted)
             if self.current_path is not None and shown("library"):
                 self.query_one(Library).set_status(self.current_path, session.status())
+        self._hold_frames_until_mounted()
         self.call_after_refresh(self._keep_focus)
+
+    def _hold_frames_until_mounted(self) -> None:
+        """Show a step's widgets in one frame: no screen update until the new ones are mounted.
+
+        A pane's update may mount widgets (a chat bubble, a system card, an
+        app screen's buttons).  Textual leaves a widget out of the screen
+        until its own task has mounted it, so a frame drawn in between showed
+        an empty card or a half-built screen, completed one or two frames
+        later.  The batch holds the screen's updates until every widget on it
+        is mounted; then a single layout shows the step whole.
+        """
+        pending = self._unmounted()
+        if not pending:
+            return
+        hold = ExitStack()
+        hold.enter_context(self.batch_update())
+
+        async def release() -> None:
+            try:
+                widgets = pending
+                while widgets:
+                    await AwaitMount(self.screen, widgets)
+                    widgets = self._unmounted()
+            finally:
+                hold.close()
+                self.screen.refresh()
+
+        self.call_next(release)
+
+    def _unmounted(self) -> list:
+        return [widget for widget in self.screen.walk_children() if not widget.is_mounted]
 
     def _keep_focus(self) -> None:
         """A tap can hide the focused widget (e.g. the PIN field): give the keys back to the steps."""

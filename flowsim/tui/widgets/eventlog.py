@@ -33,4 +33,8 @@ class EventLog(PaneLog):
         for event in new:
             line = Text(f"{event.at:%m-%d %H:%M} ", style="dim")
             line.append(event.describe(), style=KIND_STYLES.get(event.kind, ""))
-            self.write(line, scroll_end=True)
+            self.write(line, scroll_end=False)
+        if new:
+            # Now, not after the next frame (RichLog's way): a pane log's scrollable size is
+            # already up to date (PaneLog), and the step's frame then shows the newest lines.
+            self.scroll_end(animate=False, immediate=True, x_axis=False)

@@ -11,17 +11,21 @@ last update, and each other part is rebuilt only when what it shows changed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from flowsim.models import LINE_CHAT, ChatMessage, User
 from flowsim.texts import section_text
+
+if TYPE_CHECKING:
+    from textual._arrange import DockArrangeResult
 
 #: Button labels of the app's actions.
 ACTION_LABELS = {
@@ -143,7 +147,17 @@ def make_bubble(message: ChatMessage, user: User, oa_name: str) -> Widget:
 
 
 class ChatView(VerticalScroll):
-    """One chat's bubbles; mounts only the new ones."""
+    """One chat's bubbles; mounts only the new ones, and follows the newest.
+
+    Following uses Textual's anchor: the layout that places new bubbles also
+    scrolls to them, so the step's frame shows them (``scroll_end`` waits for
+    that frame and scrolls in the next).  Textual's anchor scrolls a
+    container by its content's height even when the content is shorter than
+    the view, which would push a short chat to the bottom: the chat is
+    anchored only while its bubbles overflow it, decided in :meth:`arrange`,
+    which the compositor calls just before it reads the anchor.  A person
+    who scrolls releases the anchor (Textual); new bubbles take it back.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -153,6 +167,11 @@ class ChatView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("No messages yet.", classes="empty")
 
+    def arrange(self, size: Size, optimal: bool = False) -> DockArrangeResult:
+        arrangement = super().arrange(size, optimal)
+        self._anchored = arrangement.spatial_map.total_region.bottom > size.height
+        return arrangement
+
     def show(self, user: User, chat: str, oa_name: str, available: set[str]) -> None:
         messages = user.chats.get(chat, [])
         key = (user.id, chat)
@@ -160,6 +179,7 @@ class ChatView(VerticalScroll):
             self._key = key
             self._count = 0
             self.query(".bubble").remove()
+            self.scroll_to(y=0, animate=False, immediate=True)
         new = messages[self._count:]
         if new:
             bubbles = [make_bubble(m, user, oa_name) for m in new]
@@ -168,7 +188,8 @@ class ChatView(VerticalScroll):
                 if isinstance(bubble, SystemCard):
                     bubble.build()
             self._count = len(messages)
-            self.scroll_end(animate=False)
+            # Follow the new bubbles even if the person had scrolled (Textual then releases the anchor).
+            self._anchor_released = False
         self.query_one(".empty").display = not messages
         for button in self.query(".set-button").results(ActionButton):
             button.display = button.action_name in available
