@@ -1,6 +1,6 @@
 """Time to the first complete screen, and from a "next step" key to the updated screen (headless).
 
-    python bench/tui.py [PATH] [--size 120x40] [--steps 40]
+    python bench/tui.py [PATH] [--size 120x40] [--steps 40] [--launches 3]
 
 Runs the app with ``App.run_test`` (headless).  Textual's ``Pilot.press`` and
 ``Pilot.pause`` wait in 20 ms slices (``textual._wait.wait_for_idle``), too
@@ -22,7 +22,11 @@ repaint).  From posting the ``n`` key:
   to the last frame that changed a cell before the app went quiet, the
   scenario open; printed also with the imports added;
 * the step figures are medians and 90th percentiles over ``--steps`` steps
-  (restarting the scenario when it ends).
+  (restarting the scenario when it ends);
+* launch (``--launches``, 3 by default; 0 skips it): ``flowsim tui PATH``
+  started as a person starts it, in a pseudo-terminal of the same size:
+  from starting the process (Python, imports, Textual's driver) to the last
+  byte it writes before 0.7 s of silence; the median of the launches.
 
 Keeping the copy of the cells costs the bench a few milliseconds per frame,
 counted in the figures (a frame's time is taken after the frames before it
@@ -154,6 +158,46 @@ async def measure(path: Path, size: tuple[int, int], steps: int) -> dict[str, fl
     return {"first": first, "n": len(updated_times), **spread("", updated_times), **spread("quiet_", quiet_times)}
 
 
+def launch(path: str, size: tuple[int, int]) -> float:
+    """Seconds from starting ``flowsim tui PATH`` in a pseudo-terminal to its last write before a silence."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import subprocess
+    import termios
+
+    width, height = size
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
+    script = Path(sys.executable).with_name("flowsim")
+    command = [str(script)] if script.exists() else [sys.executable, "-c", "from flowsim.cli import main; main()"]
+    env = {**os.environ, "TERM": "xterm-256color"}
+    start = time.perf_counter()
+    process = subprocess.Popen([*command, "tui", path], stdin=terminal, stdout=terminal, stderr=terminal,
+                               env=env, start_new_session=True)
+    os.close(terminal)
+    last = None
+    try:
+        while time.perf_counter() - start < 30:
+            if select.select([controller], [], [], 0.05)[0]:
+                try:
+                    os.read(controller, 1 << 16)
+                except OSError:  # the process has gone
+                    break
+                last = time.perf_counter()
+            elif last is not None and time.perf_counter() - last > 0.7:
+                break
+    finally:
+        process.kill()
+        process.wait()
+        os.close(controller)
+    if last is None:
+        raise SystemExit(f"flowsim tui {path} wrote nothing")
+    return last - start
+
+
 def spread(prefix: str, times: list[float]) -> dict[str, float]:
     times = sorted(times)
     return {f"{prefix}median": statistics.median(times), f"{prefix}p90": times[int(len(times) * 0.9)]}
@@ -164,8 +208,10 @@ def main() -> None:
     parser.add_argument("path", nargs="?", default="scenarios")
     parser.add_argument("--size", default="120x40")
     parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--launches", type=int, default=3)
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
+    launches = sorted(launch(args.path, (width, height)) for _ in range(args.launches))
     t = time.perf_counter()
     import textual.app  # noqa: F401
 
@@ -176,10 +222,15 @@ def main() -> None:
     print(f"imports (textual + flowsim.tui):    {imports * 1000:7.1f} ms")
     print(f"first complete screen:              {result['first'] * 1000:7.1f} ms   (goal <= 1000 ms; "
           f"{(result['first'] + imports) * 1000:.0f} ms with imports)")
+    if launches:
+        print(f"launch → first complete screen:     {statistics.median(launches) * 1000:7.1f} ms median of "
+              f"{len(launches)} (`flowsim tui {args.path}` in a {args.size} pseudo-terminal; "
+              f"{', '.join(f'{t * 1000:.0f}' for t in launches)})")
     print(f"next step → updated screen:         {result['median'] * 1000:7.1f} ms median, "
           f"{result['p90'] * 1000:.1f} ms p90 over {result['n']} steps   (goal <= 50 ms)")
     print(f"next step → quiet:                  {result['quiet_median'] * 1000:7.1f} ms median, "
           f"{result['quiet_p90'] * 1000:.1f} ms p90   (with Textual's frames that change no cell)")
+
 
 if __name__ == "__main__":
     main()

@@ -7,6 +7,7 @@ the phone stays on the left and the other panes become tabs.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gc
 import re
@@ -20,7 +21,7 @@ from textual.binding import Binding
 from textual.containers import Container
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widget import AwaitMount
+from textual.widget import AwaitMount, Widget
 from textual.widgets import Header, OptionList, Tab, Tabs
 
 from flowsim.errors import FlowsimError
@@ -35,6 +36,9 @@ from .widgets.library import Library
 from .widgets.phone import Phone, PhoneAction
 from .widgets.status import StatusLine
 from .widgets.steps import StepList
+
+#: Seconds a step's frame waits at most for the widgets it mounts (see ``_hold_frames_until_mounted``).
+MOUNT_WAIT = 0.5
 
 PANES = ("steps", "library", "inspector", "events", "assertions")
 PANE_TITLES = {"steps": "Steps", "library": "Library", "inspector": "Inspector", "events": "Events",
@@ -251,7 +255,9 @@ class FlowsimApp(App[None]):
         until its own task has mounted it, so a frame drawn in between showed
         an empty card or a half-built screen, completed one or two frames
         later.  The batch holds the screen's updates until every widget on it
-        is mounted; then a single layout shows the step whole.
+        is mounted (a few milliseconds; never more than ``MOUNT_WAIT``, so a
+        widget that never mounts cannot freeze the screen); then a single
+        layout shows the step whole.
         """
         pending = self._unmounted()
         if not pending:
@@ -259,19 +265,24 @@ class FlowsimApp(App[None]):
         hold = ExitStack()
         hold.enter_context(self.batch_update())
 
+        async def mounted() -> None:
+            widgets = pending
+            while widgets:
+                await AwaitMount(self.screen, widgets)
+                widgets = self._unmounted()
+
         async def release() -> None:
             try:
-                widgets = pending
-                while widgets:
-                    await AwaitMount(self.screen, widgets)
-                    widgets = self._unmounted()
+                await asyncio.wait_for(mounted(), MOUNT_WAIT)
+            except asyncio.TimeoutError:
+                pass  # draw what is there rather than hold the screen
             finally:
                 hold.close()
                 self.screen.refresh()
 
         self.call_next(release)
 
-    def _unmounted(self) -> list:
+    def _unmounted(self) -> list[Widget]:
         return [widget for widget in self.screen.walk_children() if not widget.is_mounted]
 
     def _keep_focus(self) -> None:

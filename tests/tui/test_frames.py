@@ -84,3 +84,31 @@ async def test_a_short_chat_stays_at_the_top_and_a_long_one_follows_its_newest(f
                 last = bubbles.last()
                 assert last.region.bottom + last.styles.margin.bottom == chat.content_region.bottom
         assert overflowed, "the scenario never filled the chat at 80x24"
+
+
+async def test_a_widget_that_does_not_mount_does_not_freeze_the_screen(monkeypatch):
+    """The hold on the screen's updates ends after MOUNT_WAIT even if a widget is still mounting."""
+    import asyncio
+
+    import flowsim.tui.app
+    from textual.widgets import Static
+
+    class SlowToMount(Static):
+        async def on_mount(self) -> None:
+            await asyncio.sleep(1.5)
+
+    monkeypatch.setattr(flowsim.tui.app, "MOUNT_WAIT", 0.2)
+    app = FlowsimApp(SCENARIOS / "accounts" / "global_consent.yaml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.1)
+        slow = SlowToMount("slow")
+        app.query_one(ChatView).mount(slow)
+        app.refresh_all()
+        await asyncio.sleep(0.05)  # not pilot.pause: it waits for the app to be idle, i.e. for the hold to end
+        assert app._batch_count == 1  # held while the widget mounts
+        await asyncio.sleep(0.5)
+        assert not slow.is_mounted
+        assert app._batch_count == 0  # released: the screen draws again
+        await pilot.press("n")
+        await pilot.pause(0.1)
+        assert app.session.position == 1
