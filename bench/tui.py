@@ -62,7 +62,7 @@ class Watch:
 
         def display(app, screen, renderable) -> None:
             original(app, screen, renderable)
-            if renderable is not None:
+            if renderable is not None and not app._batch_count:  # Textual writes nothing in a batch
                 end = time.perf_counter()
                 watch.frames.append((end, watch.apply(app, renderable)))
 

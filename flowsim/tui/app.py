@@ -33,6 +33,7 @@ from .widgets.eventlog import EventLog
 from .widgets.footer import KeyFooter
 from .widgets.inspector import Inspector
 from .widgets.library import Library
+from .widgets.pane_log import PaneLog
 from .widgets.phone import Phone, PhoneAction
 from .widgets.status import StatusLine
 from .widgets.steps import StepList
@@ -183,7 +184,42 @@ class FlowsimApp(App[None]):
         await self._use(self.session, self.current_path)
         if self.current_path is not None:
             library.set_status(self.current_path, None, current=True)
+        self._hold_first_frame()
         self.call_after_refresh(gc.freeze)  # the widgets, too, live as long as the app (see __init__)
+
+    def _hold_first_frame(self) -> None:
+        """Draw the first screen once, complete: not before the side panes can show their lines.
+
+        The inspector, event log and assertion panel are ``RichLog``s, which
+        keep what is written to them until their first resize tells them
+        their width, and the side tabs place their underline after the first
+        layout.  Textual draws the first frame with the first layout, before
+        those, so the panes came up empty and filled in frames later (about
+        100-180 ms after the first, at 120x40), and at 80x24 the underline
+        appeared 120 ms after the rest.  The updates are held (never longer
+        than ``MOUNT_WAIT``) until :meth:`_first_frame_ready`; the layout
+        itself is not held.
+        """
+        hold = ExitStack()
+        hold.enter_context(self.batch_update())
+
+        async def release() -> None:
+            deadline = asyncio.get_running_loop().time() + MOUNT_WAIT
+            try:
+                while not self._first_frame_ready() and asyncio.get_running_loop().time() < deadline:
+                    await asyncio.sleep(0.001)
+            finally:
+                hold.close()
+                self.screen.refresh()
+
+        self.run_worker(release(), exclusive=False)
+
+    def _first_frame_ready(self) -> bool:
+        """Every side pane on screen knows its width, and the side tabs' underline is in place."""
+        if any(pane.display and not pane.sized for pane in self.query(PaneLog)):
+            return False
+        tabs = self.query_one("#side-tabs", Tabs)
+        return not tabs.display or tabs.query_one("Underline").highlight_end > 0
 
     # ------------------------------------------------------------------ sessions
 

@@ -26,17 +26,30 @@ def picture(screen: Screen) -> list[list[tuple]]:
 
 @pytest.fixture
 def frames(monkeypatch) -> list:
-    """The picture after each screen update of the current screen."""
+    """The picture after each update Textual writes to the terminal (none while updates are batched)."""
     pictures: list = []
-    original = Screen._on_timer_update
+    original = Screen._compositor_refresh
 
     def recording(screen: Screen) -> None:
         original(screen)
-        if screen.is_current:
+        if screen.is_current and not screen.app._batch_count:
             pictures.append(picture(screen))
 
-    monkeypatch.setattr(Screen, "_on_timer_update", recording)
+    monkeypatch.setattr(Screen, "_compositor_refresh", recording)
     return pictures
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_the_first_frame_is_the_complete_first_screen(frames, size):
+    """The side panes show their lines, and the tabs their underline, in the first frame drawn."""
+    app = FlowsimApp(SCENARIOS / "accounts" / "global_consent.yaml")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause(0.2)
+        await pilot.pause(0.2)
+        assert frames
+        assert frames[0] == picture(app.screen)
+        if size == (120, 40):
+            assert "hanako" in app.query_one("#inspector").lines[0].text  # the inspector is not empty
 
 
 @pytest.mark.parametrize("scenario", [

@@ -13,15 +13,28 @@ goes still asks for a layout (its gutter changes the pane's content width).
 
 from __future__ import annotations
 
+from textual.events import Resize
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.widgets import RichLog
 
 
 class PaneLog(RichLog):
-    """A ``RichLog`` whose size is set by the layout, never by its content (``height``/``width`` not auto)."""
+    """A ``RichLog`` whose size is set by the layout, never by its content (``height``/``width`` not auto).
+
+    ``sized`` turns true on the first resize with a width: ``RichLog`` keeps
+    what is written before that and renders it then (it needs the width to
+    wrap), so until then the pane shows nothing of it.  The app holds its
+    first frame for that (``FlowsimApp._hold_first_frame``).
+    """
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    sized = False
+
+    def on_resize(self, event: Resize) -> None:
+        # Textual calls this class's handler, then RichLog's (which writes the deferred lines), in one dispatch.
+        if event.size.width:
+            self.sized = True
 
     def watch_virtual_size(self, size: Size) -> None:
         self._scroll_update(size)
