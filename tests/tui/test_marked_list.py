@@ -42,3 +42,28 @@ async def test_a_prompt_that_changes_height_relays_the_list_out():
         widget.replace_option_prompt_at_index(0, "✗ step 0\n  two lines")
         await pilot.pause()
         assert lines(widget) == ["✗ step 0", "  two lines", "· step 1", "· step 2", "· step 3"]
+
+
+def screen_text(app: App) -> list[list[tuple]]:
+    return [[(s.text, s.style) for s in strip] for strip in app.screen._compositor.render_strips()]
+
+
+async def test_moving_the_highlight_repaints_the_two_options_and_shows_the_same_as_a_full_repaint():
+    app = ListApp()
+    async with app.run_test(size=(30, 8)) as pilot:
+        widget = app.query_one(MarkedOptionList)
+        widget.focus()
+        await pilot.pause()
+        before = screen_text(app)
+        for target in (3, 1, 4, 0):
+            cached = dict(widget._styles_cache._cache)  # the widget's rendered lines, by y
+            widget.highlighted = target
+            await pilot.pause()
+            rendered_again = [y for y, strip in widget._styles_cache._cache.items() if cached.get(y) is not strip]
+            assert len(rendered_again) == 2  # the option left and the option reached
+            shown = screen_text(app)
+            assert shown != before  # the move shows
+            widget.refresh()  # Textual's way: every line again
+            await pilot.pause()
+            assert screen_text(app) == shown
+            before = shown

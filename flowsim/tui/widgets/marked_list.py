@@ -10,6 +10,10 @@ drops only its own option's rendering and repaints only its own lines, as
 long as it keeps its height; a change of height (a wrapped label) falls back
 to Textual's full refresh.
 
+Moving the highlight likewise repaints the two options it leaves and
+reaches, not the whole list (Textual's ``highlighted`` repaints the widget):
+a step moves it, and the steps list was the widget re-rendered most per step.
+
 This leans on ``OptionList`` internals (its render cache keyed by option, and
 the line index); tests/tui/test_marked_list.py fails if a Textual release
 changes them.
@@ -17,11 +21,23 @@ changes them.
 
 from __future__ import annotations
 
+from textual.reactive import reactive
 from textual.widgets import OptionList
 
 
 class MarkedOptionList(OptionList):
-    """``replace_option_prompt_at_index`` repaints only the option it replaces."""
+    """``replace_option_prompt_at_index`` and a move of the highlight repaint only the options they change."""
+
+    highlighted: reactive[int | None] = reactive(None, repaint=False)
+
+    def watch_highlighted(self, previous: int | None, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        for index in (previous, highlighted):
+            line = self._index_to_line.get(index) if index is not None else None
+            if line is None:
+                self.refresh()  # not laid out yet: let Textual paint it all
+                return
+            self.refresh_lines(line, self._heights[index])
 
     def _replace_option_prompt(self, index: int, prompt) -> None:  # noqa: ANN001 - Textual's VisualType
         option = self.get_option_at_index(index)
