@@ -19,31 +19,51 @@ The engine (:class:`flowsim.Simulation`) models the user-side flows of
 See ``docs/engine.md`` for the guide.
 """
 
-from .catalogue import Catalogue
-from .clock import SimClock
-from .engine import Simulation
-from .errors import (
-    ActionNotAllowedError,
-    ClockWentBackwardsError,
-    DuplicateIdError,
-    FlowsimError,
-    InvalidPhoneNumberError,
-    InvalidValueError,
-    MalformedHashError,
-    MissingArgumentError,
-    NaiveDatetimeError,
-    PhoneNumberTakenError,
-    UnknownActionError,
-    UnknownMessageError,
-    UnknownOfficialAccountError,
-    UnknownUserError,
-)
-from .phone import hash_number, normalise
+from __future__ import annotations
 
-__all__ = [
-    "ActionNotAllowedError", "Catalogue", "ClockWentBackwardsError", "DuplicateIdError", "FlowsimError",
-    "InvalidPhoneNumberError", "InvalidValueError", "MalformedHashError", "MissingArgumentError", "NaiveDatetimeError",
-    "PhoneNumberTakenError", "SimClock", "Simulation", "UnknownActionError", "UnknownMessageError",
-    "UnknownOfficialAccountError", "UnknownUserError", "hash_number", "normalise",
-]
+from typing import TYPE_CHECKING
+
+from ._lazy import lazy_exports
+
+#: What ``from flowsim import X`` gives, and the module that defines it.  They are
+#: imported when first asked for (PEP 562), so that ``import flowsim.cli`` (the
+#: ``flowsim`` command) does not pay for the engine, pydantic and phonenumbers
+#: before it knows which command runs; ``flowsim tui`` then imports them with
+#: Python's collector paused (flowsim/tui/command.py).
+_EXPORTS = {
+    "Catalogue": "catalogue", "SimClock": "clock", "Simulation": "engine", "hash_number": "phone",
+    "normalise": "phone",
+    **dict.fromkeys([
+        "ActionNotAllowedError", "ClockWentBackwardsError", "DuplicateIdError", "FlowsimError",
+        "InvalidPhoneNumberError", "InvalidValueError", "MalformedHashError", "MissingArgumentError",
+        "NaiveDatetimeError", "PhoneNumberTakenError", "UnknownActionError", "UnknownMessageError",
+        "UnknownOfficialAccountError", "UnknownUserError",
+    ], "errors"),
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+if TYPE_CHECKING:
+    from .catalogue import Catalogue
+    from .clock import SimClock
+    from .engine import Simulation
+    from .errors import (
+        ActionNotAllowedError,
+        ClockWentBackwardsError,
+        DuplicateIdError,
+        FlowsimError,
+        InvalidPhoneNumberError,
+        InvalidValueError,
+        MalformedHashError,
+        MissingArgumentError,
+        NaiveDatetimeError,
+        PhoneNumberTakenError,
+        UnknownActionError,
+        UnknownMessageError,
+        UnknownOfficialAccountError,
+        UnknownUserError,
+    )
+    from .phone import hash_number, normalise
+
 __version__ = "0.1.0"

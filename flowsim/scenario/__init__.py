@@ -7,8 +7,9 @@ should not pay for pydantic models and the engine unless it meets a scenario.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from flowsim._lazy import lazy_exports
 
 _EXPORTS = {
     "load_scenario": "loader",
@@ -34,10 +35,4 @@ if TYPE_CHECKING:  # pragma: no cover
     from .writer import dump_scenario, save_scenario
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -61,3 +61,28 @@ async def test_footer_shows_its_keys_without_recomposing(empty_dir):
         await pilot.press("tab")  # focus moves: the keys shown do not change, nor does the footer
         await pilot.pause()
         assert app.footer_recomposes == 0
+
+
+def test_flowsim_tui_pauses_the_collector_only_while_importing_and_building_the_app(monkeypatch, empty_dir):
+    """`flowsim tui` imports with gc paused (faster start); the app itself runs with it on."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from flowsim.tui.command import tui
+
+    seen = {}
+
+    def fake_init(self, path, *, theme="flowsim"):
+        seen["while building"] = gc.isenabled()
+
+    def fake_run(self):
+        seen["while running"] = gc.isenabled()
+
+    monkeypatch.setattr(FlowsimApp, "__init__", fake_init)
+    monkeypatch.setattr(FlowsimApp, "run", fake_run)
+    assert gc.isenabled()
+    result = CliRunner().invoke(tui, [str(empty_dir)])
+    assert result.exit_code == 0, result.output
+    assert seen == {"while building": False, "while running": True}
+    assert gc.isenabled()
