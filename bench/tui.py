@@ -7,8 +7,8 @@ Runs the app with ``App.run_test`` (headless).  Textual's ``Pilot.press`` and
 coarse for a 50 ms budget, so the bench posts the key event itself and
 watches what the app writes to the terminal.
 
-Every frame Textual writes (``App._display``) is applied to a copy of the
-terminal's cells, so the bench knows which frames changed what a person sees
+Every frame Textual writes (``App._display``) is fed to a copy of the
+terminal's cells (``TerminalCells``, as a launch's output is), so the bench knows which frames changed what a person sees
 and which only repainted the same cells (Textual follows a layout with one
 or two more: widgets whose size changed ask for another layout, scrollbars
 repaint).  From posting the ``n`` key:
@@ -60,7 +60,7 @@ class Watch:
         from textual.app import App
 
         self.frames: list[tuple[float, bool]] = []
-        self.cells: list[list[tuple]] = []
+        self.terminal: TerminalCells | None = None
         original = App._display
         watch = self
 
@@ -72,37 +72,12 @@ class Watch:
 
         App._display = display  # type: ignore[method-assign]
 
-    def apply(self, app, renderable) -> bool:
-        """Write a frame's segments to the copy of the cells; was any cell changed?"""
-        from rich.cells import cell_len
-        from rich.segment import ControlType
-
+    def apply(self, app, update) -> bool:
+        """Feed what Textual would write for a frame to the copy of the terminal; was any cell changed?"""
         width, height = app.size
-        if len(self.cells) != height or (self.cells and len(self.cells[0]) != width):
-            self.cells = [[None] * width for _ in range(height)]
-        cells = self.cells
-        changed = False
-        x = y = 0
-        console = app.console
-        for segment in console.render(renderable, console.options):
-            if segment.control:
-                for control in segment.control:
-                    if control[0] == ControlType.CURSOR_MOVE_TO:
-                        x, y = control[1], control[2]
-                continue
-            text = segment.text
-            if text == "\n" or not 0 <= y < height:
-                continue
-            style = segment.style
-            row = cells[y]
-            for char in text:
-                # A wide character takes two cells: the second holds "" (as in Textual's strips).
-                for offset, part in enumerate((char, "") if cell_len(char) == 2 else (char,)):
-                    if x + offset < width and row[x + offset] != (part, style):
-                        row[x + offset] = (part, style)
-                        changed = True
-                x += 2 if cell_len(char) == 2 else 1
-        return changed
+        if self.terminal is None or (self.terminal.width, self.terminal.height) != (width, height):
+            self.terminal = TerminalCells(width, height)
+        return self.terminal.feed_text(update.render_segments(app.console))
 
     async def settle(self, app, since: float) -> tuple[float, float]:
         """Wait until the app has drawn after ``since`` and gone quiet.
@@ -183,9 +158,12 @@ class TerminalCells:
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
 
     def feed(self, data: bytes) -> bool:
+        return self.feed_text(self.decoder.decode(data))
+
+    def feed_text(self, data: str) -> bool:
         from rich.cells import cell_len
 
-        text = self.pending + self.decoder.decode(data)
+        text = self.pending + data
         changed = False
         end = 0
         for match in self.TOKEN.finditer(text):
@@ -206,10 +184,14 @@ class TerminalCells:
             elif not token.startswith("\x1b"):
                 row = self.cells[self.y] if 0 <= self.y < self.height else None
                 for char in token:
-                    if row is not None and self.x < self.width and row[self.x] != (char, self.style):
-                        row[self.x] = (char, self.style)
-                        changed = True
-                    self.x += cell_len(char) or 1
+                    # A wide character covers two cells; the second holds "" (as in Textual's strips).
+                    parts = (char, "") if cell_len(char) == 2 else (char,)
+                    for offset, part in enumerate(parts):
+                        x = self.x + offset
+                        if row is not None and x < self.width and row[x] != (part, self.style):
+                            row[x] = (part, self.style)
+                            changed = True
+                    self.x += len(parts)
         self.pending = text[end:]
         return changed
 

@@ -47,6 +47,11 @@ def visible_buttons(app: FlowsimApp) -> list[str]:
     return out
 
 
+def picture(screen) -> list[list[tuple]]:
+    """What the terminal shows of ``screen``: every line's segments, text and style."""
+    return [[(segment.text, segment.style) for segment in strip] for strip in screen._compositor.render_strips()]
+
+
 async def click(pilot, selector: str) -> None:
     await pilot.click(selector)
     await pilot.pause()

@@ -16,12 +16,7 @@ from textual.screen import Screen
 from flowsim.tui.app import FlowsimApp
 from flowsim.tui.widgets.phone import ChatView
 
-from .conftest import SCENARIOS
-
-
-def picture(screen: Screen) -> list[list[tuple]]:
-    """What the terminal shows: every cell's text and style."""
-    return [[(segment.text, segment.style) for segment in strip] for strip in screen._compositor.render_strips()]
+from .conftest import SCENARIOS, picture
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ from textual.widgets.option_list import Option
 
 from flowsim.tui.widgets.marked_list import MarkedOptionList
 
+from .conftest import picture
+
 
 class ListApp(App):
     def compose(self) -> ComposeResult:
@@ -44,26 +46,22 @@ async def test_a_prompt_that_changes_height_relays_the_list_out():
         assert lines(widget) == ["✗ step 0", "  two lines", "· step 1", "· step 2", "· step 3"]
 
 
-def screen_text(app: App) -> list[list[tuple]]:
-    return [[(s.text, s.style) for s in strip] for strip in app.screen._compositor.render_strips()]
-
-
 async def test_moving_the_highlight_repaints_the_two_options_and_shows_the_same_as_a_full_repaint():
     app = ListApp()
     async with app.run_test(size=(30, 8)) as pilot:
         widget = app.query_one(MarkedOptionList)
         widget.focus()
         await pilot.pause()
-        before = screen_text(app)
+        before = picture(app.screen)
         for target in (3, 1, 4, 0):
             cached = dict(widget._styles_cache._cache)  # the widget's rendered lines, by y
             widget.highlighted = target
             await pilot.pause()
             rendered_again = [y for y, strip in widget._styles_cache._cache.items() if cached.get(y) is not strip]
             assert len(rendered_again) == 2  # the option left and the option reached
-            shown = screen_text(app)
+            shown = picture(app.screen)
             assert shown != before  # the move shows
             widget.refresh()  # Textual's way: every line again
             await pilot.pause()
-            assert screen_text(app) == shown
+            assert picture(app.screen) == shown
             before = shown
