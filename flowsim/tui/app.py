@@ -14,7 +14,7 @@ import re
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import Iterable
+from typing import Awaitable, Callable, Iterable
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -200,19 +200,12 @@ class FlowsimApp(App[None]):
         than ``MOUNT_WAIT``) until :meth:`_first_frame_ready`; the layout
         itself is not held.
         """
-        hold = ExitStack()
-        hold.enter_context(self.batch_update())
+        async def ready() -> None:
+            while not self._first_frame_ready():
+                await asyncio.sleep(0.001)
 
-        async def release() -> None:
-            deadline = asyncio.get_running_loop().time() + MOUNT_WAIT
-            try:
-                while not self._first_frame_ready() and asyncio.get_running_loop().time() < deadline:
-                    await asyncio.sleep(0.001)
-            finally:
-                hold.close()
-                self.screen.refresh()
-
-        self.run_worker(release(), exclusive=False)
+        # A worker, not the app's queue: the resizes the panes wait for are the app's to deliver.
+        self._hold_updates_until(ready, in_worker=True)
 
     def _first_frame_ready(self) -> bool:
         """Every side pane on screen knows its width, and the side tabs' underline is in place."""
@@ -298,8 +291,6 @@ class FlowsimApp(App[None]):
         pending = self._unmounted()
         if not pending:
             return
-        hold = ExitStack()
-        hold.enter_context(self.batch_update())
 
         async def mounted() -> None:
             widgets = pending
@@ -307,16 +298,31 @@ class FlowsimApp(App[None]):
                 await AwaitMount(self.screen, widgets)
                 widgets = self._unmounted()
 
+        self._hold_updates_until(mounted)
+
+    def _hold_updates_until(self, done: Callable[[], Awaitable[None]], *, in_worker: bool = False) -> None:
+        """Hold the screen's updates (not its layout) until ``done()`` finishes or ``MOUNT_WAIT`` passes.
+
+        The wait runs next on the app's queue (keys wait their turn), or in a
+        worker.  A wait that runs out draws what is there rather than hold
+        the screen.
+        """
+        hold = ExitStack()
+        hold.enter_context(self.batch_update())
+
         async def release() -> None:
             try:
-                await asyncio.wait_for(mounted(), MOUNT_WAIT)
+                await asyncio.wait_for(done(), MOUNT_WAIT)
             except asyncio.TimeoutError:
-                pass  # draw what is there rather than hold the screen
+                pass
             finally:
                 hold.close()
                 self.screen.refresh()
 
-        self.call_next(release)
+        if in_worker:
+            self.run_worker(release(), exclusive=False)
+        else:
+            self.call_next(release)
 
     def _unmounted(self) -> list[Widget]:
         return [widget for widget in self.screen.walk_children() if not widget.is_mounted]

@@ -103,9 +103,9 @@ class SystemCard(Vertical):
     """A ``setup`` or ``phone_auth`` message with its **Set** button(s).
 
     Its parts are mounted by :meth:`build` right after the card itself (see
-    :meth:`ChatView.show`), not composed: composed children, and theirs,
-    join the screen one frame after another, each frame a layout of the
-    whole screen, and the step's first frame showed an empty card.
+    :meth:`ChatView.show`), not composed: they join the DOM in the same call,
+    so the app's hold on a step's frame (``_hold_frames_until_mounted``)
+    waits for one round of mounts, not one per level of composition.
     """
 
     def __init__(self, message: ChatMessage, language: str) -> None:
