@@ -28,6 +28,7 @@ Decisions (a mature tool's reading where YAML is loose):
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import yaml
@@ -223,19 +224,13 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
     """Compose ``text`` safely and convert it; returns ``(value, positions)``."""
     try:
         node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-        what = "; ".join(p for p in (exc.context, exc.problem) if p)
-        start = exc.context_mark
-        if start is not None and mark is not None and (start.line, start.column) != (mark.line, mark.column):
-            what += f" (it starts at line {start.line + 1}, column {start.column + 1})"
-        raise ScenarioFileError(name, line, col, f"invalid YAML: {what}; expected well-formed YAML "
-                                "(check the indentation and quoting here)") from None
-    except yaml.YAMLError as exc:
-        raise ScenarioFileError(name, 1, 1, f"invalid YAML: {exc}; expected well-formed YAML") from None
-    except RecursionError:
-        raise ScenarioFileError(name, 1, 1, f"YAML nested too deeply; expected at most {MAX_DEPTH} levels") from None
+    except (yaml.YAMLError, RecursionError) as exc:
+        # Whatever the installed PyYAML's own limits and words, a file nested
+        # deeper than MAX_DEPTH gets flowsim's message (checked on failure only).
+        too_deep = _depth_error(text, name, exc)
+        if too_deep is not None:
+            raise too_deep from None
+        _raise_yaml_error(exc, name)
     if node is None:
         raise ScenarioFileError(name, 1, 1, "empty file; expected a mapping with at least `name:` and `steps:`")
     try:
@@ -247,6 +242,69 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
     positions = Positions()
     positions._values, positions._keys = converter.values, converter.keys
     return value, positions
+
+
+def _depth_error(text: str, name: str, failure: BaseException) -> ScenarioFileError | None:
+    """Flowsim's own depth error if ``text`` nests deeper than :data:`MAX_DEPTH` before ``failure``.
+
+    libyaml (and newer pure-Python PyYAML releases) refuse deep nesting with a
+    limit and wording of their own; so when composing fails, the file is read
+    again as an event stream by PyYAML's pure-Python parser, which keeps its
+    own stack (no recursion), up to the failure's position, stopping at the
+    first collection deeper than the limit.  The cost is paid on broken
+    files only and is bounded by the text before the failure.
+    """
+    mark = getattr(failure, "problem_mark", None) or getattr(failure, "context_mark", None)
+    end = len(text) if mark is None or mark.index is None else min(len(text), mark.index + 1)
+    text = text[:end]
+    if not _may_nest_deeper_than(text, MAX_DEPTH):
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    start = event.start_mark
+                    return ScenarioFileError(name, start.line + 1, start.column + 1,
+                                             f"nested too deeply; expected at most {MAX_DEPTH} levels")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except (yaml.YAMLError, RecursionError):
+        pass
+    return None
+
+
+#: What starts a line before its content: indentation and the block indicators ``-`` and ``?``.
+_LINE_PREFIX = re.compile(r"^[ \t?-]*", re.MULTILINE)
+
+
+def _may_nest_deeper_than(text: str, limit: int) -> bool:
+    """A cheap, sound upper bound on the nesting of ``text`` exceeds ``limit``.
+
+    A flow collection opens with ``[`` or ``{``; block collections nest at
+    most two levels per column of a line's prefix (a list may sit at its
+    key's column, nothing else may).  So most broken files skip the slow
+    pure-Python scan of :func:`_depth_error` (about 5 s for 1 MiB).
+    """
+    flow = text.count("[") + text.count("{")
+    prefix = max(map(len, _LINE_PREFIX.findall(text)), default=0)
+    return flow + 2 * (prefix + 1) > limit
+
+
+def _raise_yaml_error(exc: BaseException, name: str) -> None:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        what = "; ".join(p for p in (exc.context, exc.problem) if p)
+        start = exc.context_mark
+        if start is not None and mark is not None and (start.line, start.column) != (mark.line, mark.column):
+            what += f" (it starts at line {start.line + 1}, column {start.column + 1})"
+        raise ScenarioFileError(name, line, col, f"invalid YAML: {what}; expected well-formed YAML "
+                                "(check the indentation and quoting here)") from None
+    if isinstance(exc, RecursionError):
+        raise ScenarioFileError(name, 1, 1, f"YAML nested too deeply; expected at most {MAX_DEPTH} levels") from None
+    raise ScenarioFileError(name, 1, 1, f"invalid YAML: {exc}; expected well-formed YAML") from None
 
 
 class _Unusual(Exception):

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from flowsim.scenario.commands import run as run_command
+from flowsim.scenario.yamlsource import MAX_DEPTH
 from scenario_helpers import MALFORMED
 
 #: file → (line, column, a phrase of what was expected or found)
@@ -103,12 +104,19 @@ def test_ten_megabyte_file(tmp_path: Path):
     assert_bad_input(result.output, str(path), 1, 1, "expected a scenario file of at most 1 MiB")
 
 
-def test_deep_nesting(tmp_path: Path):
+@pytest.mark.parametrize("nesting", [
+    pytest.param(lambda n: "[" * n + "]" * n, id="flow"),
+    pytest.param(lambda n: "\n  " + "- " * n + "x", id="block"),
+])
+@pytest.mark.parametrize("levels", [MAX_DEPTH + 1, 5000], ids=["just-over", "far-over"])
+def test_deep_nesting(tmp_path: Path, nesting, levels):
+    """flowsim's own depth message, below PyYAML's limit and above it (whatever that limit and its words are)."""
     path = tmp_path / "deep.yaml"
-    path.write_text("name: deep\nsteps: " + "[" * 5000 + "]" * 5000 + "\n")
+    path.write_text("name: deep\nsteps: " + nesting(levels) + "\n")
     result = run_cli(str(path))
     assert result.exit_code == 2
-    assert "expected at most 64 levels" in result.output and "Traceback" not in result.output
+    assert f"expected at most {MAX_DEPTH} levels" in result.output and "Traceback" not in result.output
+    assert f"{path}:" in result.output
 
 
 def test_unreadable_path(tmp_path: Path):
