@@ -1,6 +1,6 @@
 """Every reading this project takes where LINE's documents are silent.
 
-``../shared/spec/flows.md`` marks these **(decision)**; the ones the spec
+``docs/rules.md`` marks these **Decision**; the ones the spec
 leaves open and flowsim had to settle are marked *(flowsim)*.  Each is one
 named constant here, imported by the code that applies it, so that changing
 a decision is a one-line edit and ``grep decisions.`` shows every use.
