@@ -1,0 +1,265 @@
+"""The Starlette application: LINE's four notification-message endpoints and the control API.
+
+Each LINE endpoint answers in this order (docs/sandbox.md, "Endpoints"):
+
+1. 413 for a body above 2 MB (before anything else: the size is the edge's concern);
+2. 401 without ``Authorization: Bearer <token>`` or with a token no channel has;
+3. 429 above the channel's rate on that endpoint;
+4. (sends) 400 for a content type other than JSON, a body that is not JSON,
+   or a property the engine does not take that is malformed
+   (``notificationDisabled``, ``customAggregationUnits``);
+5. the engine's answer (:class:`flowsim.models.SendResult`): its status and
+   LINE's body, unchanged.
+
+Every answer, errors and 404/405 included, is JSON with an
+``x-line-request-id`` header; an unexpected exception in the sandbox is a
+500 with LINE's body shape (and a bug to report), never a traceback on the wire.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+
+from flowsim.engine import JST
+from flowsim.errors import FlowsimError
+
+from . import line
+from .control import control_routes
+from .world import RecordedRequest, Sandbox
+
+log = logging.getLogger("flowsim.sandbox")
+
+#: Largest body read (and thrown away) before a 413 is answered, so that the client
+#: gets the answer instead of a reset connection; larger bodies are cut off.
+DRAIN_LIMIT = 16 * 1024 * 1024
+
+_UNIT = re.compile(r"[A-Za-z0-9_]{1,30}")
+
+
+def request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def answer(status: int, body: Any, rid: str | None = None, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response carrying ``x-line-request-id``."""
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    out = {"x-line-request-id": rid or request_id()}
+    if headers:
+        out.update(headers)
+    return Response(content, status, headers=out, media_type="application/json")
+
+
+async def read_body(request: Request) -> bytes | None:
+    """The body, or ``None`` when it exceeds :data:`line.MAX_BODY` (drained up to :data:`DRAIN_LIMIT`)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > line.MAX_BODY:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > DRAIN_LIMIT:
+                break
+        return None
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > line.MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes) -> tuple[Any, dict[str, Any] | None]:
+    """``(value, None)``, or ``(None, LINE's 400 body)`` naming the line and column that broke."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line_no = before.count(b"\n") + 1
+        return None, line.unparsable(line_no, exc.start - (before.rfind(b"\n") + 1) + 1)
+    try:
+        return json.loads(text, parse_constant=_refuse_constant), None
+    except json.JSONDecodeError as exc:
+        return None, line.unparsable(exc.lineno, exc.colno)
+    except (ValueError, RecursionError):  # NaN/Infinity, a 5,000-digit number, nesting deeper than Python's stack
+        return None, line.unparsable(1, 1)
+
+
+def _common_properties(data: dict[str, Any]) -> dict[str, Any] | None:
+    """LINE's 400 for the properties that only the HTTP layer reads (the engine takes the rest)."""
+    disabled = data.get("notificationDisabled")
+    if disabled is not None and not isinstance(disabled, bool):
+        return line.body_error("notificationDisabled", "must be a boolean")
+    units = data.get("customAggregationUnits")
+    if units is not None and not (
+            isinstance(units, list) and len(units) <= 1 and all(isinstance(u, str) and _UNIT.fullmatch(u) for u in units)):
+        return line.body_error("customAggregationUnits",
+                               "must be a list of at most 1 unit name of 1 to 30 characters [A-Za-z0-9_]")
+    return None
+
+
+Handler = Callable[[Sandbox, str, Request, RecordedRequest], Awaitable[tuple[int, Any]]]
+
+
+def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Request], Awaitable[Response]]:
+    """Wrap one LINE endpoint: record, size, auth, rate limit, (sends) content type and JSON; then ``handler``."""
+
+    async def endpoint_app(request: Request) -> Response:
+        sandbox: Sandbox = request.app.state.sandbox
+        rid = request_id()
+        headers = request.headers
+        entry = sandbox.record(rid, request.method, request.url.path, request.url.query, dict(headers), None)
+        status, body = await _guarded(sandbox, request, entry, headers)
+        entry.status, entry.answer = status, body
+        return answer(status, body, rid)
+
+    async def _guarded(sandbox: Sandbox, request: Request, entry: RecordedRequest, headers: Any) -> tuple[int, Any]:
+        raw = await read_body(request) if send else b""
+        if raw is None:
+            return 413, line.error(line.TOO_LARGE)
+        token = line.bearer_token(headers.get("authorization"))
+        if token is None:
+            return 401, line.error(line.AUTH_REQUIRED)
+        oa = sandbox.tokens.get(token)
+        if oa is None:
+            return 401, line.error(line.INVALID_TOKEN)
+        entry.oa = oa
+        if not sandbox.limiter.allow(oa, endpoint):
+            return 429, line.error(line.RATE_LIMITED)
+        if send:
+            content_type = headers.get("content-type")
+            if not line.is_json_type(content_type):
+                entry.body = _printable(raw)
+                return 400, line.unsupported_type(content_type)
+            data, problem = parse_json(raw)
+            entry.body = data if problem is None else _printable(raw)
+            if problem is not None:
+                return 400, problem
+            if not isinstance(data, dict):
+                return 400, line.error("The request body must be a JSON object")
+            problem = _common_properties(data)
+            if problem is not None:
+                return 400, problem
+            request.state.data = data
+        sandbox.clock.sync()
+        try:
+            return await handler(sandbox, oa, request, entry)
+        except FlowsimError as exc:  # the engine refused an argument outright: still a client error
+            return 400, line.error(str(exc))
+
+    return endpoint_app
+
+
+def _printable(raw: bytes, limit: int = 2000) -> str:
+    text = raw[:limit].decode("utf-8", "replace")
+    return text + (f"… ({len(raw)} bytes)" if len(raw) > limit else "")
+
+
+# ---------------------------------------------------------------------- the four endpoints
+
+
+async def push(sandbox: Sandbox, oa: str, request: Request, entry: RecordedRequest) -> tuple[int, Any]:
+    data = request.state.data
+    result = sandbox.sim.send_flexible(oa, data.get("to"), data.get("messages"),
+                                       request.headers.get("x-line-delivery-tag"))
+    return result.status, result.body()
+
+
+async def templated_push(sandbox: Sandbox, oa: str, request: Request, entry: RecordedRequest) -> tuple[int, Any]:
+    data = request.state.data
+    result = sandbox.sim.send_template(oa, data.get("to"), data.get("templateKey"), data.get("body"),
+                                       request.headers.get("x-line-delivery-tag"))
+    return result.status, result.body()
+
+
+def statistics(kind: str) -> Handler:
+    """``GET …/delivery/pnp[/templated]?date=yyyyMMdd``: always 200 for a valid date (UTC+9 days, R26)."""
+
+    async def handler(sandbox: Sandbox, oa: str, request: Request, entry: RecordedRequest) -> tuple[int, Any]:
+        day = line.parse_date(request.query_params.get("date"))
+        if day is None:
+            return 400, line.error(line.BAD_DATE)
+        if day < line.STATISTICS_START:
+            return 200, {"status": "out_of_service"}
+        if day >= sandbox.sim.now.astimezone(JST).date():
+            return 200, {"status": "unready"}
+        return 200, {"status": "ready", "success": sandbox.sim.daily_count(oa, kind, day)}
+
+    return handler
+
+
+# ---------------------------------------------------------------------- errors and the app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: line.NOT_FOUND, 405: line.METHOD_NOT_ALLOWED}.get(exc.status_code, exc.detail)
+    return answer(exc.status_code, line.error(message), headers=exc.headers)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("flowsim sandbox: unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return answer(500, line.error(line.SERVER_ERROR))
+
+
+def create_app(sandbox: Sandbox) -> Starlette:
+    """The ASGI app serving ``sandbox``; its lifespan starts and stops the webhook sender and the clock's tick."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await sandbox.sender.start()
+        ticker = _start_ticker(sandbox)
+        try:
+            yield
+        finally:
+            if ticker is not None:
+                ticker.cancel()
+            await sandbox.sender.stop()
+
+    routes = [
+        Route(line.PUSH, line_endpoint(push, line.PUSH, True), methods=["POST"]),
+        Route(line.TEMPLATED_PUSH, line_endpoint(templated_push, line.TEMPLATED_PUSH, True), methods=["POST"]),
+        Route(line.STATISTICS, line_endpoint(statistics("flexible"), line.STATISTICS, False), methods=["GET"]),
+        Route(line.TEMPLATED_STATISTICS, line_endpoint(statistics("template"), line.TEMPLATED_STATISTICS, False),
+              methods=["GET"]),
+        Mount("/_flowsim", routes=control_routes()),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={HTTPException: _http_error, Exception: _server_error})
+    app.state.sandbox = sandbox
+    return app
+
+
+#: Seconds between the clock's catch-ups with wall time when nothing else moves it.
+TICK = 1.0
+
+
+def _start_ticker(sandbox: Sandbox) -> Any:
+    """Following wall time, expiries fire on time even when no request comes (one sync a second)."""
+    import asyncio
+
+    async def tick() -> None:
+        while True:
+            await asyncio.sleep(TICK)
+            try:
+                sandbox.clock.sync()
+            except Exception:  # pragma: no cover - a bug; keep ticking
+                log.exception("flowsim sandbox: clock tick failed")
+
+    return asyncio.ensure_future(tick())

@@ -1,0 +1,212 @@
+"""The sandbox's state: a scenario run of the world, its clock, its channels, what it was asked.
+
+:class:`Sandbox` is what the HTTP app serves.  It holds
+
+* the world as a :class:`flowsim.scenario.ScenarioRun` (the same runner as
+  ``flowsim run`` and the TUI: the world's own steps run first, and the
+  control API's steps are run with :meth:`ScenarioRun.perform`);
+* a :class:`ClockDriver`: the simulated clock frozen, or following wall time
+  from where the world left it;
+* one :class:`~flowsim.sandbox.webhooks.Channel` per official account (its
+  token, secret, webhook URL and redelivery setting) and the
+  :class:`~flowsim.sandbox.webhooks.WebhookSender` fed by the engine's
+  ``WebhookQueued`` events;
+* the recorded requests and a journal of recent engine events, both bounded.
+
+Everything runs on the event loop's thread: the engine is not thread-safe,
+and every call into it comes from a request handler or the clock's tick.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from flowsim.catalogue import Catalogue
+from flowsim.events import Event, WebhookQueued
+from flowsim.scenario import Scenario, ScenarioRun
+
+from . import line
+from .observe import Batch, subscribe
+from .ratelimit import RateLimiter
+from .webhooks import Channel, RetryPolicy, WebhookSender
+
+#: How many requests and engine events are kept for the control API (decision: a server
+#: at LINE's rate would otherwise grow without bound; the oldest are forgotten first).
+KEEP_REQUESTS = 10_000
+KEEP_EVENTS = 10_000
+
+
+class WorldError(Exception):
+    """A world that cannot be served (one of its own steps failed)."""
+
+
+class ClockDriver:
+    """Moves the simulated clock: never by itself when ``frozen``, else with wall time.
+
+    Following wall time, the simulated time is where the world's steps left
+    it plus the wall time elapsed since (whole milliseconds: LINE's
+    timestamps are milliseconds), plus every move the control API made.
+    """
+
+    def __init__(self, run: ScenarioRun, frozen: bool, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.sim = run.sim
+        self.frozen = frozen
+        self._monotonic = monotonic
+        self._wall0 = monotonic()
+        self._sim0 = self.sim.now
+
+    def sync(self) -> None:
+        """Bring the simulated clock up to wall time (following only); timers due on the way fire."""
+        if self.frozen:
+            return
+        target = self._sim0 + timedelta(milliseconds=int((self._monotonic() - self._wall0) * 1000))
+        if target > self.sim.now:
+            self.sim.advance_to(target)
+
+    def moved(self, delta: timedelta) -> None:
+        """The control API moved the clock by ``delta``: wall time is followed from there."""
+        self._sim0 += delta
+
+    @property
+    def mode(self) -> str:
+        return "frozen" if self.frozen else "following wall time"
+
+
+@dataclass(slots=True)
+class RecordedRequest:
+    """One request to the sandbox's LINE endpoints and what it was answered."""
+
+    seq: int
+    request_id: str
+    at: datetime
+    sim_at: datetime
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: Any
+    status: int = 0
+    answer: Any = None
+    oa: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seq": self.seq, "request_id": self.request_id, "at": self.at.isoformat(),
+                "sim_at": self.sim_at.isoformat(), "method": self.method, "path": self.path,
+                "query": self.query, "headers": self.headers, "body": self.body, "status": self.status,
+                "answer": self.answer, "oa": self.oa}
+
+
+class Sandbox:
+    """A world served over HTTP.  See the module docstring; options are documented in docs/sandbox.md."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        *,
+        frozen: bool = False,
+        redelivery: bool = True,
+        retry: RetryPolicy | None = None,
+        rate_limit: float | None = line.RATE_LIMIT,
+        webhook_timeout: float = 10.0,
+        allow_remote_control: bool = False,
+        catalogue: Catalogue | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.scenario = scenario
+        self.frozen = frozen
+        self.redelivery = redelivery
+        self.allow_remote_control = allow_remote_control
+        self.catalogue = catalogue
+        self._monotonic = monotonic
+        self.limiter = RateLimiter(rate_limit)
+        self.sender = WebhookSender(retry, webhook_timeout)
+        self.requests: deque[RecordedRequest] = deque(maxlen=KEEP_REQUESTS)
+        self.journal: deque[tuple[int, Event]] = deque(maxlen=KEEP_EVENTS)
+        self._request_seq = itertools.count(1)
+        self._event_seq = 0
+        #: Channel settings changed through the control API (they survive a reset).
+        self._settings: dict[str, dict[str, Any]] = {}
+        self._unsubscribe: Callable[[], None] = lambda: None
+        self._build()
+
+    # ------------------------------------------------------------------ the world
+
+    def _build(self) -> None:
+        run = ScenarioRun(self.scenario, catalogue=self.catalogue)
+        run.run_all()
+        failed = next((r for r in run.results if not r.ok), None)
+        if failed is not None:
+            raise WorldError(f"the world's own steps fail, so it cannot be served:\n{failed.report()}")
+        self.run = run
+        self.sim = sim = run.sim
+        self.clock = ClockDriver(run, self.frozen, self._monotonic)
+        self.channels: dict[str, Channel] = {}
+        self.tokens: dict[str, str] = {}
+        for oa_id in self.scenario.official_accounts:
+            oa = sim.official_account(oa_id)
+            channel = Channel(oa_id, oa.bot_user_id, oa.channel_secret, oa.webhook_url, self.redelivery)
+            for key, value in self._settings.get(oa_id, {}).items():
+                setattr(channel, key, value)
+            self.channels[oa_id] = channel
+            self.tokens[oa.access_token] = oa_id
+        self._unsubscribe = subscribe(sim, self._on_events)
+
+    def reset(self, settings: bool = False) -> None:
+        """Back to the world as loaded (clock, users, messages, webhooks, recorded requests).
+
+        Channel settings changed through the control API (webhook URL,
+        redelivery) are kept unless ``settings`` (decision: they are the
+        backend's console settings, which a test suite sets once).
+        """
+        self._unsubscribe()
+        self.sender.clear()
+        self.requests.clear()
+        self.journal.clear()
+        self.limiter.clear()
+        if settings:
+            self._settings.clear()
+        self._build()
+
+    def configure(self, oa_id: str, **changes: Any) -> Channel:
+        """Change a channel's ``webhook`` (URL or ``None``) or ``redelivery`` (bool)."""
+        channel = self.channels[oa_id]
+        for key, value in changes.items():
+            setattr(channel, key, value)
+        self._settings.setdefault(oa_id, {}).update(changes)
+        return channel
+
+    def _on_events(self, batch: Batch) -> None:
+        for event in batch:
+            self._event_seq += 1
+            self.journal.append((self._event_seq, event))
+            if type(event) is WebhookQueued:
+                self.sender.enqueue(self.channels[event.oa], event.event.payload())
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def event_position(self) -> int:
+        """The sequence number of the newest engine event seen (for "events since")."""
+        return self._event_seq
+
+    def events_since(self, position: int) -> list[Event]:
+        return [event for seq, event in self.journal if seq > position]
+
+    def account(self, oa_id: str) -> dict[str, Any]:
+        """What a backend needs to talk to this official account, and what LINE's console shows."""
+        oa = self.sim.official_account(oa_id)
+        return {"id": oa_id, "name": oa.name, "country": oa.country, "token": oa.access_token,
+                "secret": oa.channel_secret, **self.channels[oa_id].to_dict()}
+
+    def record(self, request_id: str, method: str, path: str, query: str, headers: dict[str, str],
+               body: Any) -> RecordedRequest:
+        entry = RecordedRequest(next(self._request_seq), request_id, datetime.now(timezone.utc), self.sim.now,
+                                method, path, query, headers, body)
+        self.requests.append(entry)
+        return entry
