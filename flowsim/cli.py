@@ -6,7 +6,8 @@ command module:
 
 * ``hash`` — here;
 * ``run``, ``validate``, ``schema``, ``coverage`` — :mod:`flowsim.scenario.commands`;
-* ``tui`` — :mod:`flowsim.tui.command`.
+* ``tui`` — :mod:`flowsim.tui.command`;
+* ``serve`` — :mod:`flowsim.sandbox.command`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "schema": "flowsim.scenario.commands:schema",
     "coverage": "flowsim.scenario.commands:coverage",
     "tui": "flowsim.tui.command:tui",
+    "serve": "flowsim.sandbox.command:serve",
 }
 
 

@@ -127,6 +127,8 @@ def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Requ
         entry = sandbox.record(rid, request.method, request.url.path, request.url.query, dict(headers), None)
         status, body = await _guarded(sandbox, request, entry, headers)
         entry.status, entry.answer = status, body
+        for listener in sandbox.request_listeners:
+            listener(entry)
         return answer(status, body, rid)
 
     async def _guarded(sandbox: Sandbox, request: Request, entry: RecordedRequest, headers: Any) -> tuple[int, Any]:

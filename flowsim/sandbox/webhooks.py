@@ -36,8 +36,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta
 from typing import Any
+
+from flowsim.clock import wall_now
 
 USER_AGENT = "LineBotWebhook/2.0"
 
@@ -135,10 +137,6 @@ class Delivery:
 def sign(secret: str, body: bytes) -> str:
     """``x-line-signature``: base64 of HMAC-SHA256 over the body, keyed with the channel secret."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
-
-
-def _wall() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class WebhookSender:
@@ -246,7 +244,7 @@ class WebhookSender:
             self._finish(delivery)
             return
         redelivery = bool(delivery.attempts)
-        attempt = Attempt(len(delivery.attempts) + 1, redelivery, _wall(), url)
+        attempt = Attempt(len(delivery.attempts) + 1, redelivery, wall_now(), url)
         delivery.attempts.append(attempt)
         delivery.state, delivery.next_attempt = "sending", None
         if delivery.first_try is None:
@@ -287,7 +285,7 @@ class WebhookSender:
             self._finish(delivery)
             return
         delivery.state = "retrying"
-        delivery.next_attempt = datetime.fromtimestamp(time.time() + delay, timezone.utc)
+        delivery.next_attempt = wall_now() + timedelta(seconds=delay)
         self._spawn(self._redeliver(delivery, delay))
 
     def _finish(self, delivery: Delivery) -> None:

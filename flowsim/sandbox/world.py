@@ -24,10 +24,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from flowsim.catalogue import Catalogue
+from flowsim.clock import wall_now
 from flowsim.events import Event, WebhookQueued
 from flowsim.scenario import Scenario, ScenarioRun
 
@@ -133,6 +134,8 @@ class Sandbox:
         #: Channel settings changed through the control API (they survive a reset).
         self._settings: dict[str, dict[str, Any]] = {}
         self._unsubscribe: Callable[[], None] = lambda: None
+        #: Called with each answered request to a LINE endpoint (the CLI's log, the TUI).
+        self.request_listeners: list[Callable[[RecordedRequest], None]] = []
         self._build()
 
     # ------------------------------------------------------------------ the world
@@ -206,7 +209,7 @@ class Sandbox:
 
     def record(self, request_id: str, method: str, path: str, query: str, headers: dict[str, str],
                body: Any) -> RecordedRequest:
-        entry = RecordedRequest(next(self._request_seq), request_id, datetime.now(timezone.utc), self.sim.now,
+        entry = RecordedRequest(next(self._request_seq), request_id, wall_now(), self.sim.now,
                                 method, path, query, headers, body)
         self.requests.append(entry)
         return entry
