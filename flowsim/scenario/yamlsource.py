@@ -22,6 +22,10 @@ Decisions (a mature tool's reading where YAML is loose):
   ``phone: +818000001234`` resolve to integers in YAML 1.1, losing zeros and
   ``+``.  They come back as :class:`RawInt` / :class:`RawFloat` (int/float
   subclasses with ``.raw``), so fields that want text get it as written.
+* **Numbers that are not** (``!!int twelve``, ``!!bool maybe``, ``0x_``) are
+  errors at the value, not tracebacks; so is an integer of more than
+  :data:`MAX_INT_DIGITS` characters (Python will not convert 4300 digits,
+  and sexagesimal or hex forms cost more the longer they are).
 * Merge keys (``<<: *defaults``) are supported; explicit keys win.
 """
 
@@ -72,6 +76,8 @@ MAX_BYTES = 1024 * 1024
 MAX_NODES = 100_000
 #: Nesting depth of mappings and lists.
 MAX_DEPTH = 64
+#: Characters of an integer scalar (a scenario's numbers are seeds and counts; quote longer digits).
+MAX_INT_DIGITS = 1000
 
 Path = tuple[Any, ...]
 Position = tuple[int, int]
@@ -307,6 +313,16 @@ def _raise_yaml_error(exc: BaseException, name: str) -> None:
     raise ScenarioFileError(name, 1, 1, f"invalid YAML: {exc}; expected well-formed YAML") from None
 
 
+#: What PyYAML's constructors raise for a scalar that its tag does not fit (``!!int twelve``,
+#: ``!!bool maybe``, ``!!float ""``, ``0x_``).
+_CONSTRUCTION_ERRORS = (ValueError, LookupError, TypeError, OverflowError)
+_SCALAR_EXPECTED = {
+    _INT: ("a whole number", "digits such as 42, -7, 0x2a or 0b101"),
+    _FLOAT: ("a number", "e.g. 1.5, -2e3, .inf or .nan"),
+    _BOOL: ("a boolean", "true or false"),
+}
+
+
 class _Unusual(Exception):
     """The fast conversion met something it leaves to the careful one (merge keys, limits, errors)."""
 
@@ -331,6 +347,8 @@ def _fast_convert(root: Any) -> Any:
             if tag == _STR or tag == _TIMESTAMP:
                 return node.value
             if tag == _INT:
+                if len(node.value) > MAX_INT_DIGITS:
+                    raise _Unusual
                 return RawInt(construct_int(node), node.value)
             if tag == _NULL:
                 return None
@@ -357,7 +375,10 @@ def _fast_convert(root: Any) -> Any:
             return [convert(child, depth + 1) for child in node.value]
         raise _Unusual
 
-    return convert(root, 0)
+    try:
+        return convert(root, 0)
+    except _CONSTRUCTION_ERRORS:
+        raise _Unusual from None
 
 
 class _Converter:
@@ -406,15 +427,24 @@ class _Converter:
         tag = node.tag
         if tag == _STR or tag == _TIMESTAMP:
             return node.value
-        if tag == _INT:
-            return RawInt(_constructor.construct_yaml_int(node), node.value)
-        if tag == _FLOAT:
-            return RawFloat(_constructor.construct_yaml_float(node), node.value)
-        if tag == _BOOL:
-            return _constructor.construct_yaml_bool(node)
         if tag == _NULL:
             return None
-        raise self.error(node, f"unsupported tag {tag!r}; expected a plain string, number, boolean or null")
+        if tag not in _SCALAR_EXPECTED:
+            raise self.error(node, f"unsupported tag {tag!r}; expected a plain string, number, boolean or null")
+        value = node.value
+        if tag == _INT and len(value) > MAX_INT_DIGITS:
+            raise self.error(node, f"an integer of {len(value):,} characters; expected at most "
+                                   f"{MAX_INT_DIGITS:,} digits (quote it to make it text)")
+        try:
+            if tag == _INT:
+                return RawInt(_constructor.construct_yaml_int(node), value)
+            if tag == _FLOAT:
+                return RawFloat(_constructor.construct_yaml_float(node), value)
+            return _constructor.construct_yaml_bool(node)
+        except _CONSTRUCTION_ERRORS:
+            what, expected = _SCALAR_EXPECTED[tag]
+            raise self.error(node, f"{describe_type(value)} is not {what} (YAML {tag.replace(_T, '!!')}); "
+                                   f"expected {expected}, or quotes to make it text") from None
 
     def mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
         if node.tag != _MAP:
