@@ -18,13 +18,17 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
+from .yamlsource import describe_type
+
 _UNITS = {"y": 365 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
-_DURATION_RE = re.compile(
-    r"\s*(?P<sign>[+-])?\s*(?:(?P<y>\d+)\s*y)?\s*(?:(?P<d>\d+)\s*d)?\s*(?:(?P<h>\d+)\s*h)?"
-    r"\s*(?:(?P<m>\d+)\s*m)?\s*(?:(?P<s>\d+)\s*s)?\s*"
-)
-#: For the JSON Schema (editors): a signed duration.
-DURATION_PATTERN = r"^[+-]?\s*(\d+\s*y)?\s*(\d+\s*d)?\s*(\d+\s*h)?\s*(\d+\s*m)?\s*(\d+\s*s)?\s*$"
+#: One part of a duration (``12h``, ``3 d``) and the spaces after it.  Read part by part
+#: (each match consumes a unit letter), never by one pattern of optional parts around
+#: ``\s*``: that backtracks exponentially on a string of spaces (100 spaces: 7 minutes).
+_PART_RE = re.compile(r"(\d+)\s*([ydhms])\s*")
+#: Longer than any calendar: every time from year 1 to 9999 is closer to every other.
+MAX_DURATION = datetime.max - datetime.min
+#: For the JSON Schema (editors): a signed duration (each part ends with its unit: no backtracking).
+DURATION_PATTERN = r"^\s*[+-]?\s*(\d+\s*y\s*)?(\d+\s*d\s*)?(\d+\s*h\s*)?(\d+\s*m\s*)?(\d+\s*s\s*)?$"
 DURATION_EXAMPLES = "e.g. 24h, 30d, 1d12h or 179d23h59m"
 
 _YAML_TS_RE = re.compile(
@@ -34,12 +38,37 @@ _YAML_TS_RE = re.compile(
 
 
 def parse_duration(text: str) -> timedelta:
-    """``"-179d23h59m"`` → ``-timedelta(days=179, hours=23, minutes=59)``."""
-    match = _DURATION_RE.fullmatch(text) if isinstance(text, str) else None
-    if match is None or not any(match.group(u) for u in _UNITS):
-        raise ValueError(f"invalid duration {text!r}: expected a number and unit(s) y d h m s, {DURATION_EXAMPLES}")
-    seconds = sum(int(match.group(u)) * factor for u, factor in _UNITS.items() if match.group(u))
-    return timedelta(seconds=-seconds if match.group("sign") == "-" else seconds)
+    """``"-179d23h59m"`` → ``-timedelta(days=179, hours=23, minutes=59)``.
+
+    Linear in the length of ``text``; a duration longer than :data:`MAX_DURATION`
+    is refused (no time plus it is a time).
+    """
+    body = text.strip() if isinstance(text, str) else ""
+    negative = body[:1] == "-"
+    if body[:1] in ("-", "+"):
+        body = body[1:].lstrip()
+    order = tuple(_UNITS)
+    seconds, pos, last = 0, 0, -1
+    while pos < len(body):
+        part = _PART_RE.match(body, pos)
+        if part is None or order.index(part.group(2)) <= last:
+            break
+        digits, unit = part.group(1).lstrip("0"), part.group(2)
+        if len(digits) > 15:  # more seconds than MAX_DURATION, whatever the unit
+            raise ValueError(_too_long(text))
+        seconds += int(digits or "0") * _UNITS[unit]
+        pos, last = part.end(), order.index(unit)
+    if pos < len(body) or last < 0:
+        raise ValueError(f"invalid duration {describe_type(text)}: expected a number and unit(s) y d h m s, "
+                         f"{DURATION_EXAMPLES}")
+    if seconds > MAX_DURATION.days * 86400 + MAX_DURATION.seconds:
+        raise ValueError(_too_long(text))
+    return timedelta(seconds=-seconds if negative else seconds)
+
+
+def _too_long(text: str) -> str:
+    return (f"duration {describe_type(text)} is longer than the calendar (more than {MAX_DURATION.days:,} days, "
+            f"year 1 to 9999); expected {DURATION_EXAMPLES}")
 
 
 def format_duration(delta: timedelta) -> str:
@@ -66,7 +95,8 @@ def parse_time(value: str | datetime | date) -> datetime:
     elif isinstance(value, str):
         parsed = _parse_iso(value.strip())
     else:
-        raise ValueError(f"expected an ISO 8601 time with a UTC offset, e.g. 2026-04-01T09:00:00+09:00, found {value!r}")
+        raise ValueError(f"expected an ISO 8601 time with a UTC offset, e.g. 2026-04-01T09:00:00+09:00, "
+                         f"found {describe_type(value)}")
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError(f"time {value!s} has no UTC offset; expected e.g. {parsed.isoformat()}+09:00")
     return parsed
@@ -88,7 +118,7 @@ def _parse_iso(text: str) -> datetime:
             return datetime.fromisoformat(f"{match.group('date')}T{match.group('time')}{tz}")
         except ValueError:
             pass
-    raise ValueError(f"invalid time {text!r}: expected ISO 8601 with a UTC offset, e.g. 2026-04-01T09:00:00+09:00")
+    raise ValueError(f"invalid time {describe_type(text)}: expected ISO 8601 with a UTC offset, e.g. 2026-04-01T09:00:00+09:00")
 
 
 def format_time(value: datetime) -> str:
