@@ -54,7 +54,10 @@ def request_id() -> str:
 
 def answer(status: int, body: Any, rid: str | None = None, headers: dict[str, str] | None = None) -> Response:
     """A JSON response carrying ``x-line-request-id``."""
-    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    try:
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate someone sent, shown back as a \uXXXX escape
+        content = json.dumps(body, separators=(",", ":")).encode()
     out = {"x-line-request-id": rid or request_id()}
     if headers:
         out.update(headers)
@@ -244,6 +247,7 @@ def create_app(sandbox: Sandbox) -> Starlette:
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error, Exception: _server_error})
+    app.router.redirect_slashes = False  # LINE answers 404 to an unknown path, not a redirect
     app.state.sandbox = sandbox
     return app
 

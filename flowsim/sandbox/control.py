@@ -127,7 +127,10 @@ async def steps(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
         if not result.ok:
             ok = False
             break
-    return (200 if ok else 422), {"ok": ok, "results": answers, "now": sandbox.sim.now.isoformat()}
+    out: dict[str, Any] = {"ok": ok, "results": answers, "now": sandbox.sim.now.isoformat()}
+    if not ok:  # LINE's error shape on top: what failed, in one line
+        out = {"message": f"Step {len(answers)} of {len(parsed)} failed: {answers[-1]['summary']}", **out}
+    return (200 if ok else 422), out
 
 
 # ---------------------------------------------------------------------- reading

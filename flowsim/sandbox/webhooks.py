@@ -123,7 +123,10 @@ class Delivery:
         """The exact bytes posted: compact UTF-8 JSON; a redelivery differs only in ``isRedelivery``."""
         event = self.event if not redelivery else dict(self.event, deliveryContext={"isRedelivery": True})
         payload = {"destination": self.channel.destination, "events": [event]}
-        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        try:
+            return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        except UnicodeEncodeError:  # a lone surrogate (a user's text): sent as a \uXXXX escape
+            return json.dumps(payload, separators=(",", ":")).encode()
 
     def to_dict(self) -> dict[str, Any]:
         return {

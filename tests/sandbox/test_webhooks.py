@@ -173,3 +173,15 @@ def test_without_a_webhook_url_events_are_listed_not_sent(line: Any) -> None:
     send(line, "yuki")
     (w,) = line.control.state()["webhooks"]
     assert (w["state"], w["attempts"], w["type"]) == ("no_endpoint", [], "delivery")
+
+
+def test_a_text_the_engine_accepts_always_reaches_the_receiver_as_valid_json(line: Any, receiver: Receiver) -> None:
+    text = "📦 ｶﾞ e\u0301 \u200b\u202eabc"  # astral, half-width kana, combining, zero-width, right-to-left
+    line.control.steps({"do": "add_friend", "user": "yuki", "oa": "shop"},
+                       {"do": "say", "user": "yuki", "oa": "shop", "text": text})
+    answer = line.control.steps({"do": "say", "user": "yuki", "oa": "shop", "text": "\ud800"}, check=False)
+    assert not answer["ok"] and "lone surrogate" in answer["results"][0]["error"]  # the engine refuses it
+    line.control.wait_for_webhooks()
+    (follow, message) = receiver.received
+    assert payload(message)["events"][0]["message"]["text"] == text
+    assert text.encode() in message.body  # UTF-8 as is, not escaped
