@@ -22,7 +22,7 @@ import contextlib
 import json
 import logging
 import re
-import uuid
+import random
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -49,7 +49,9 @@ _UNIT = re.compile(r"[A-Za-z0-9_]{1,30}")
 
 
 def request_id() -> str:
-    return str(uuid.uuid4())
+    """A fresh UUID-shaped id (random; the engine's seeded generator is kept for the world's own ids)."""
+    h = f"{random.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def answer(status: int, body: Any, rid: str | None = None, headers: dict[str, str] | None = None) -> Response:
@@ -117,7 +119,8 @@ def _common_properties(data: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-Handler = Callable[[Sandbox, str, Request, RecordedRequest], Awaitable[tuple[int, Any]]]
+#: An endpoint's own work, once the common checks passed: ``(sandbox, oa, headers, body, request) -> (status, body)``.
+Handler = Callable[[Sandbox, str, dict[str, str], Any, Request], tuple[int, Any]]
 
 
 def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Request], Awaitable[Response]]:
@@ -126,15 +129,19 @@ def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Requ
     async def endpoint_app(request: Request) -> Response:
         sandbox: Sandbox = request.app.state.sandbox
         rid = request_id()
-        headers = request.headers
-        entry = sandbox.record(rid, request.method, request.url.path, request.url.query, dict(headers), None)
+        scope = request.scope
+        # one plain dict (ASGI names are lower case): cheaper than Starlette's Headers for a few lookups
+        headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
+        entry = sandbox.record(rid, scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
+                               headers, None)
         status, body = await _guarded(sandbox, request, entry, headers)
         entry.status, entry.answer = status, body
         for listener in sandbox.request_listeners:
             listener(entry)
         return answer(status, body, rid)
 
-    async def _guarded(sandbox: Sandbox, request: Request, entry: RecordedRequest, headers: Any) -> tuple[int, Any]:
+    async def _guarded(sandbox: Sandbox, request: Request, entry: RecordedRequest,
+                       headers: dict[str, str]) -> tuple[int, Any]:
         raw = await read_body(request) if send else b""
         if raw is None:
             return 413, line.error(line.TOO_LARGE)
@@ -147,6 +154,7 @@ def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Requ
         entry.oa = oa
         if not sandbox.limiter.allow(oa, endpoint):
             return 429, line.error(line.RATE_LIMITED)
+        data = None
         if send:
             content_type = headers.get("content-type")
             if not line.is_json_type(content_type):
@@ -161,10 +169,9 @@ def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Requ
             problem = _common_properties(data)
             if problem is not None:
                 return 400, problem
-            request.state.data = data
         sandbox.clock.sync()
         try:
-            return await handler(sandbox, oa, request, entry)
+            return handler(sandbox, oa, headers, data, request)
         except FlowsimError as exc:  # the engine refused an argument outright: still a client error
             return 400, line.error(str(exc))
 
@@ -179,24 +186,21 @@ def _printable(raw: bytes, limit: int = 2000) -> str:
 # ---------------------------------------------------------------------- the four endpoints
 
 
-async def push(sandbox: Sandbox, oa: str, request: Request, entry: RecordedRequest) -> tuple[int, Any]:
-    data = request.state.data
-    result = sandbox.sim.send_flexible(oa, data.get("to"), data.get("messages"),
-                                       request.headers.get("x-line-delivery-tag"))
+def push(sandbox: Sandbox, oa: str, headers: dict[str, str], data: Any, request: Request) -> tuple[int, Any]:
+    result = sandbox.sim.send_flexible(oa, data.get("to"), data.get("messages"), headers.get("x-line-delivery-tag"))
     return result.status, result.body()
 
 
-async def templated_push(sandbox: Sandbox, oa: str, request: Request, entry: RecordedRequest) -> tuple[int, Any]:
-    data = request.state.data
+def templated_push(sandbox: Sandbox, oa: str, headers: dict[str, str], data: Any, request: Request) -> tuple[int, Any]:
     result = sandbox.sim.send_template(oa, data.get("to"), data.get("templateKey"), data.get("body"),
-                                       request.headers.get("x-line-delivery-tag"))
+                                       headers.get("x-line-delivery-tag"))
     return result.status, result.body()
 
 
 def statistics(kind: str) -> Handler:
     """``GET …/delivery/pnp[/templated]?date=yyyyMMdd``: always 200 for a valid date (UTC+9 days, R26)."""
 
-    async def handler(sandbox: Sandbox, oa: str, request: Request, entry: RecordedRequest) -> tuple[int, Any]:
+    def handler(sandbox: Sandbox, oa: str, headers: dict[str, str], data: Any, request: Request) -> tuple[int, Any]:
         day = line.parse_date(request.query_params.get("date"))
         if day is None:
             return 400, line.error(line.BAD_DATE)

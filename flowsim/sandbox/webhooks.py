@@ -105,15 +105,24 @@ class Attempt:
 
 @dataclass(slots=True)
 class Delivery:
-    """One webhook event's journey: the event, its state, every attempt."""
+    """One webhook event's journey: the engine's event, its state, every attempt."""
 
     seq: int
     channel: Channel
-    event: dict[str, Any]
+    #: The engine's webhook event (anything with ``payload()``: LINE's JSON for it).
+    source: Any
     state: str = "queued"
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt: datetime | None = None
     first_try: float | None = None
+    _event: dict[str, Any] | None = None
+
+    @property
+    def event(self) -> dict[str, Any]:
+        """LINE's JSON of the event, made when first needed (most deliveries of a busy run are never shown)."""
+        if self._event is None:
+            self._event = self.source.payload()
+        return self._event
 
     @property
     def event_id(self) -> str:
@@ -202,7 +211,8 @@ class WebhookSender:
 
     # ------------------------------------------------------------------ queueing
 
-    def enqueue(self, channel: Channel, event: dict[str, Any]) -> Delivery:
+    def enqueue(self, channel: Channel, event: Any) -> Delivery:
+        """Queue the engine's webhook ``event`` (its ``payload()`` is LINE's JSON) for ``channel``."""
         self._seq += 1
         delivery = Delivery(self._seq, channel, event)
         self._deliveries[delivery.seq] = delivery

@@ -189,7 +189,7 @@ class Sandbox:
             self._event_seq += 1
             self.journal.append((self._event_seq, event))
             if type(event) is WebhookQueued:
-                self.sender.enqueue(self.channels[event.oa], event.event.payload())
+                self.sender.enqueue(self.channels[event.oa], event.event)
 
     # ------------------------------------------------------------------ reading
 
