@@ -9,6 +9,10 @@ window exact (R22: expired when ``now >= requested_at + 24h``).
 
 The only read of wall time in the whole package is :func:`wall_now`, used
 when a caller gives no start time; tests freeze it with ``freezegun``.
+
+Simulated times stay between :data:`EARLIEST` and :data:`LATEST`; a time or
+a move of the clock outside them is an :class:`InvalidValueError`, never
+Python's ``OverflowError`` half-way through a step.
 """
 
 from __future__ import annotations
@@ -19,7 +23,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from .errors import ClockWentBackwardsError, InvalidValueError, NaiveDatetimeError
+from .errors import ClockWentBackwardsError, InvalidValueError, NaiveDatetimeError, shown
+
+#: The first representable simulated time: webhook timestamps and ids (ULIDs) count
+#: milliseconds from the Unix epoch.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+#: The last: a year short of ``datetime.max``, so that what the engine derives from
+#: a time (a 24-hour window, a 180-day exemption, the UTC+9 day) stays representable.
+LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc)
+_RANGE = "the simulated clock's representable range, 1970-01-01 to 9999-01-01 UTC"
 
 
 def wall_now() -> datetime:
@@ -30,10 +42,26 @@ def wall_now() -> datetime:
 def require_aware(value: datetime, what: str = "time") -> datetime:
     """Refuse naive datetimes: an hour's ambiguity would move R11/R22 boundaries."""
     if not isinstance(value, datetime):
-        raise InvalidValueError(f"{what} {value!r} is not a datetime; expected an aware datetime, "
+        raise InvalidValueError(f"{what} {shown(value)} is not a datetime; expected an aware datetime, "
                                 "e.g. datetime(2026, 4, 1, 9, tzinfo=timezone(timedelta(hours=9)))")
-    if value.tzinfo is None or value.utcoffset() is None:
+    try:
+        offset = value.utcoffset()
+    except (ValueError, TypeError, OverflowError) as exc:  # a tzinfo that answers junk
+        raise InvalidValueError(f"{what}: its tzinfo gives no usable UTC offset ({exc})") from None
+    if offset is None:
         raise NaiveDatetimeError(f"{what} {value.isoformat()} has no UTC offset; give one, e.g. +09:00")
+    return value
+
+
+def require_time(value: datetime, what: str = "time", *, clock: bool = True) -> datetime:
+    """An aware datetime inside the simulated clock's range (:data:`EARLIEST` to :data:`LATEST`).
+
+    With ``clock=False`` (a time the clock never shows, such as when an account was
+    created) only the end of the range applies: 180 days are added to such times.
+    """
+    require_aware(value, what)
+    if value > LATEST or (clock and value < EARLIEST):
+        raise InvalidValueError(f"{what} {value.isoformat()} is outside {_RANGE}")
     return value
 
 
@@ -63,7 +91,7 @@ class SimClock:
     """
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = require_aware(start, "start time") if start is not None else wall_now()
+        self._now = require_time(start, "start time") if start is not None else wall_now()
         self._timers: list[Timer] = []
         self._seq = itertools.count()
 
@@ -73,6 +101,11 @@ class SimClock:
 
     def call_at(self, due: datetime, callback: Callable[[], None], label: str = "") -> Timer:
         """Schedule ``callback`` at ``due``.  A time already reached fires on the next advance."""
+        require_aware(due, "timer due time")
+        if not callable(callback):
+            raise InvalidValueError(f"timer callback {shown(callback)} is not callable")
+        if not isinstance(label, str):
+            raise InvalidValueError(f"timer label {shown(label)}: expected a string")
         timer = Timer(due, next(self._seq), callback, label)
         heapq.heappush(self._timers, timer)
         return timer
@@ -84,10 +117,13 @@ class SimClock:
     def advance(self, delta: timedelta) -> None:
         """Move forward by ``delta`` (which must not be negative), firing due timers in order."""
         if not isinstance(delta, timedelta):
-            raise InvalidValueError(f"cannot advance the clock by {delta!r}; expected a timedelta, "
+            raise InvalidValueError(f"cannot advance the clock by {shown(delta)}; expected a timedelta, "
                                     "e.g. timedelta(hours=24)")
         if delta < timedelta(0):
             raise ClockWentBackwardsError(f"cannot advance the clock by a negative amount ({delta})")
+        if delta > LATEST - self._now:
+            raise InvalidValueError(f"cannot advance the clock by {delta} from {self._now.isoformat()}: "
+                                    f"it would leave {_RANGE}")
         self.advance_to(self._now + delta)
 
     def advance_to(self, target: datetime) -> None:
@@ -97,6 +133,8 @@ class SimClock:
             raise ClockWentBackwardsError(
                 f"cannot move the clock back from {self._now.isoformat()} to {target.isoformat()}"
             )
+        if target > LATEST:
+            raise InvalidValueError(f"cannot move the clock to {target.isoformat()}: it would leave {_RANGE}")
         timers = self._timers
         while timers and timers[0].due <= target:
             timer = heapq.heappop(timers)

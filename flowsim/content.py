@@ -3,13 +3,21 @@
 A content error is not a Python exception for the caller: the API answers
 400 and nothing else happens, so :func:`check_flexible` and friends return
 a :class:`ContentError` (or ``None``) that the engine records and returns.
+That holds for any value a caller passes as content: what JSON cannot carry
+(a ``bytes``, a ``set``, a non-string key, NaN, a lone surrogate, an integer
+past 64 bits, nesting past :data:`MAX_DEPTH`) is LINE's 400 for an invalid
+body, naming the property, like a wrong type where a string belongs.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from .arguments import is_text
+from .errors import shown
 
 from .catalogue import Catalogue
 from .decisions import FLEX_MEDIA_COMPONENTS, FLEXIBLE_ALLOWED_TYPES
@@ -19,6 +27,10 @@ MAX_MESSAGES = 5
 TAG_MIN, TAG_MAX = 16, 100
 MAX_TEXT = 5000
 MAX_ITEMS, MAX_BUTTONS, MAX_ITEM_CONTENT, MAX_URL = 15, 2, 300, 1000
+#: (flowsim) How deeply a request body may nest; JSON parsers refuse deeper bodies.
+MAX_DEPTH = 100
+_INT_RANGE = range(-(2**63), 2**63)
+_BAD_BODY = "The request body has 1 error(s)"
 
 
 @dataclass(frozen=True)
@@ -35,9 +47,14 @@ def _err(message: str, rule: str, detail: str, prop: str) -> ContentError:
 
 
 def check_delivery_tag(tag: str | None) -> ContentError | None:
-    """R30: ``X-Line-Delivery-Tag`` is 16 to 100 characters when present."""
+    """R30: ``X-Line-Delivery-Tag`` is 16 to 100 characters when present (and can be an HTTP header)."""
     if tag is None:
         return None
+    if isinstance(tag, str) and (not is_text(tag) or any(ch < " " or "\x7f" <= ch <= "\x9f" for ch in tag)):
+        return _err(
+            "The value for the 'X-Line-Delivery-Tag' header is invalid",
+            "R30", "must not contain control characters", "X-Line-Delivery-Tag",
+        )
     if not isinstance(tag, str) or not TAG_MIN <= len(tag) <= TAG_MAX:
         length = len(tag) if isinstance(tag, str) else "not a string"
         return _err(
@@ -47,6 +64,47 @@ def check_delivery_tag(tag: str | None) -> ContentError | None:
             "X-Line-Delivery-Tag",
         )
     return None
+
+
+def _not_json(value: Any, prop: str) -> tuple[str, str] | None:
+    """The first place in ``value`` (in document order) that a JSON body cannot carry, as
+    ``(property, what is wrong)``, or ``None``.  Iterative, and bounded by :data:`MAX_DEPTH`,
+    so a self-containing list is an answer too."""
+    stack: list[tuple[Any, str, int]] = [(value, prop, 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if node is None or isinstance(node, bool):
+            continue
+        if isinstance(node, str):
+            if not is_text(node):
+                return path, "must be valid Unicode text (it holds a lone surrogate)"
+        elif isinstance(node, int):
+            if node not in _INT_RANGE:
+                return path, "must be a number within the 64-bit integer range"
+        elif isinstance(node, float):
+            if not math.isfinite(node):
+                return path, "must be a finite number (JSON has no NaN or Infinity)"
+        elif isinstance(node, (dict, list, tuple)):
+            if depth >= MAX_DEPTH:
+                return path, f"is nested more than {MAX_DEPTH} levels deep"
+            if isinstance(node, dict):
+                children = []
+                for key, child in node.items():
+                    if not is_text(key):
+                        return path, f"has a property name that is not a string: {shown(key)}"
+                    children.append((child, f"{path}.{key}", depth + 1))
+            else:
+                children = [(child, f"{path}[{i}]", depth + 1) for i, child in enumerate(node)]
+            stack.extend(reversed(children))
+        else:
+            return path, ("must be a JSON value (an object, array, string, number, boolean or null), "
+                          f"not {type(node).__name__}")
+    return None
+
+
+def _json_error(value: Any, prop: str, rule: str) -> ContentError | None:
+    problem = _not_json(value, prop)
+    return _err(_BAD_BODY, rule, problem[1], problem[0]) if problem else None
 
 
 def _walk(node: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -61,6 +119,9 @@ def _walk(node: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def check_flexible(messages: Any) -> ContentError | None:
     """R28: 1-5 message objects of type text, sticker or flex; no image, video or audio anywhere."""
+    error = _json_error(messages, "messages", "R28")
+    if error:
+        return error
     if not isinstance(messages, list) or not 1 <= len(messages) <= MAX_MESSAGES:
         count = len(messages) if isinstance(messages, list) else "not a list"
         return _err(
@@ -100,6 +161,8 @@ def check_flexible(messages: Any) -> ContentError | None:
                 return _err("The request body has 1 error(s)", "R28",
                             "must be a bubble or carousel container", f"{prop}.contents")
             for path, node in _walk(contents, f"{prop}.contents"):
+                if not isinstance(node.get("type", ""), str):
+                    return _err(_BAD_BODY, "R28", "must be a string", f"{path}.type")
                 if node.get("type") in FLEX_MEDIA_COMPONENTS:
                     return _err(
                         "Messages containing images, videos or audio can't be sent as LINE notification messages",
@@ -112,9 +175,12 @@ def check_template(template_key: Any, body: Any, country: str, catalogue: Catalo
     """R29: keys from the OA country's catalogue; an item key at most once; sizes as LINE's reference."""
     bad = "The request body has 1 error(s)"
     if not isinstance(template_key, str) or template_key not in catalogue.keys(country, "templates"):
-        return _err(bad, "R29", f"unknown template key {template_key!r} for country {country}", "templateKey")
+        return _err(bad, "R29", f"unknown template key {shown(template_key)} for country {country}", "templateKey")
     if body is None:
         return None
+    error = _json_error(body, "body", "R29")
+    if error:
+        return error
     if not isinstance(body, dict):
         return _err(bad, "R29", "must be an object", "body")
     unknown = set(body) - {"emphasizedItem", "items", "buttons"}

@@ -34,7 +34,8 @@ from transitions import MachineError
 
 from . import decisions, phone
 from .catalogue import Catalogue
-from .clock import SimClock, Timer, require_aware
+from . import arguments
+from .clock import SimClock, Timer, require_time
 from .content import ContentError, check_delivery_tag, check_flexible, check_template
 from .errors import (
     InvalidValueError,
@@ -47,6 +48,7 @@ from .errors import (
     UnknownOfficialAccountError,
     UnknownUserError,
     InvalidPhoneNumberError,
+    shown,
 )
 from .events import (
     ApiCalled,
@@ -133,7 +135,7 @@ def _build(model: type[_M], what: str, **fields: Any) -> _M:
         return model(**fields)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])} = {err['input']!r}: {err['msg'][:1].lower() + err['msg'][1:]}"
+            f"{'.'.join(str(p) for p in err['loc'])} = {shown(err['input'])}: {err['msg'][:1].lower() + err['msg'][1:]}"
             for err in exc.errors(include_url=False)
         )
         raise InvalidValueError(f"{what}: {problems}") from None
@@ -155,9 +157,9 @@ class Simulation:
         default_region: str = decisions.DEFAULT_REGION,
     ) -> None:
         self.clock = SimClock(start)
-        self.seed = seed
-        self._catalogue = catalogue
-        self.default_region = default_region
+        self.seed = arguments.seed(seed)
+        self._catalogue = arguments.instance(catalogue, Catalogue, "catalogue", optional=True)
+        self.default_region = arguments.text(default_region, "default_region")
         self.log = EventLog()
         self.users: dict[str, User] = {}
         self.official_accounts: dict[str, OfficialAccount] = {}
@@ -215,6 +217,9 @@ class Simulation:
         webhook: str | None = None,
     ) -> OfficialAccount:
         """Add an official account; missing secrets are derived from the seed (deterministic)."""
+        arguments.identifier(oa_id, "official account id")
+        for what, value in (("name", name), ("token", token), ("secret", secret), ("webhook", webhook)):
+            arguments.text(value, what, optional=True)
         if oa_id in self.official_accounts or oa_id == LINE_CHAT:
             raise DuplicateIdError(f"official account {oa_id!r} is already defined")
         oa = _build(
@@ -254,6 +259,9 @@ class Simulation:
         ``friends`` take OA ids (one id may be given as a plain string).  Raises
         :class:`PhoneNumberTakenError` if another user holds the number (R5).
         """
+        arguments.identifier(user_id, "user id")
+        arguments.text(region, "region", optional=True)
+        arguments.app_version(app_version)
         if user_id in self.users:
             raise DuplicateIdError(f"user {user_id!r} is already defined")
         e164 = phone.normalise(phone_number, region or self.default_region) if phone_number is not None else None
@@ -261,14 +269,13 @@ class Simulation:
             holder = self._by_hash[phone.hash_number(e164)]
             raise PhoneNumberTakenError(f"{e164} is already registered to user {holder!r} (R5)")
         # One id given as a plain string means that id, not its characters.
-        blocked = {blocked} if isinstance(blocked, str) else set(blocked)
-        friends = {friends} if isinstance(friends, str) else set(friends)
+        blocked, friends = arguments.id_set(blocked, "blocked"), arguments.id_set(friends, "friends")
         for oa_id in blocked | friends:
             self.official_account(oa_id)
         for name, value in (("created_at", created_at), ("sms_verified_at", sms_verified_at),
                             ("phone_changed_at", phone_changed_at)):
             if value is not None:
-                require_aware(value, name)
+                require_time(value, name, clock=False)
         user = _build(
             User,
             f"user {user_id!r}",
@@ -296,20 +303,21 @@ class Simulation:
     def user(self, user_id: str) -> User:
         try:
             return self.users[user_id]
-        except KeyError:
-            raise UnknownUserError(user_id, self.users) from None
+        except (KeyError, TypeError):  # TypeError: an unhashable id
+            raise UnknownUserError(arguments.lookup_key(user_id, "user id"), self.users) from None
 
     def official_account(self, oa_id: str) -> OfficialAccount:
         try:
             return self.official_accounts[oa_id]
-        except KeyError:
-            raise UnknownOfficialAccountError(oa_id, self.official_accounts) from None
+        except (KeyError, TypeError):
+            raise UnknownOfficialAccountError(arguments.lookup_key(oa_id, "official account id"),
+                                              self.official_accounts) from None
 
     def message(self, message_id: str) -> NotificationMessage:
         try:
             return self.messages[message_id]
-        except KeyError:
-            raise UnknownMessageError(message_id) from None
+        except (KeyError, TypeError):
+            raise UnknownMessageError(arguments.lookup_key(message_id, "message id")) from None
 
     def hash_of(self, user_id: str) -> str | None:
         """The ``to`` that reaches this user now (R1), or ``None`` without a number."""
@@ -327,7 +335,8 @@ class Simulation:
 
     def sms_required(self, user_id: str, at: datetime | None = None) -> bool:
         """R11 evaluated at ``at`` (default now)."""
-        return self._sms_required(self.user(user_id), at or self.now)
+        user = self.user(user_id)
+        return self._sms_required(user, self.now if at is None else require_time(at, "at", clock=False))
 
     def sms_exempt_until(self, user_id: str) -> datetime | None:
         """When R11 next requires SMS for this user (the latest exemption's end), or ``None``."""
@@ -357,7 +366,8 @@ class Simulation:
         """R26: delivered messages of ``kind`` for ``oa_id`` on ``day`` (UTC+9)."""
         self.official_account(oa_id)
         if kind not in ("flexible", "template"):
-            raise InvalidValueError(f"message kind {kind!r}; expected 'flexible' or 'template'")
+            raise InvalidValueError(f"message kind {shown(kind)}; expected 'flexible' or 'template'")
+        arguments.day(day)
         return self.counts.get((oa_id, kind, day), 0)
 
     def explain(self, message_id: str) -> str:
@@ -653,7 +663,7 @@ class Simulation:
         (naming the screen and what it offers), :class:`MissingArgumentError`
         or :class:`UnknownOfficialAccountError`.
         """
-        if action not in _ACTION_SET:
+        if not isinstance(action, str) or action not in _ACTION_SET:
             raise UnknownActionError(action, ACTIONS)
         user = self.user(user_id)
         needed = ACTION_ARGS.get(action, ())
@@ -665,6 +675,7 @@ class Simulation:
             raise MissingArgumentError(
                 f"action {action!r} takes {', '.join(needed) or 'no arguments'}, not {', '.join(sorted(unexpected))}"
             )
+        arguments.action_args(action, kwargs)
         oa_id = kwargs.get("oa")
         if oa_id is not None:
             self.official_account(oa_id)

@@ -10,7 +10,32 @@ derive from :class:`LookupError` only.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
+
+
+class _Shown(reprlib.Repr):
+    """``repr`` for messages: long values shortened, and huge integers (whose ``repr`` Python
+    refuses past 4300 digits) described rather than written out."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 1000:
+            return f"<{'a negative' if x < 0 else 'an'} integer of about {round(x.bit_length() * 0.30103)} digits>"
+        return super().repr_int(x, level)
+
+
+_SHOWN = _Shown()
+_SHOWN.maxstring = _SHOWN.maxother = _SHOWN.maxlong = 120
+_SHOWN.maxlevel = 3
+
+
+def shown(value: object) -> str:
+    """How an error message shows a value the caller gave: its ``repr``, shortened past
+    about 120 characters; never itself an error (a huge integer, a ``__repr__`` that fails)."""
+    try:
+        return _SHOWN.repr(value)
+    except Exception:  # noqa: BLE001 - a junk object's own __repr__ may raise anything
+        return f"<a {type(value).__name__} object>"
 
 
 class FlowsimError(Exception):
@@ -24,7 +49,7 @@ class UnknownUserError(FlowsimError, LookupError):
         self.user_id = user_id
         known = sorted(known)
         hint = f"; known users: {', '.join(known)}" if known else "; no users are defined"
-        super().__init__(f"unknown user {user_id!r}{hint}")
+        super().__init__(f"unknown user {shown(user_id)}{hint}")
 
 
 class UnknownOfficialAccountError(FlowsimError, LookupError):
@@ -34,7 +59,7 @@ class UnknownOfficialAccountError(FlowsimError, LookupError):
         self.oa_id = oa_id
         known = sorted(known)
         hint = f"; known official accounts: {', '.join(known)}" if known else "; no official accounts are defined"
-        super().__init__(f"unknown official account {oa_id!r}{hint}")
+        super().__init__(f"unknown official account {shown(oa_id)}{hint}")
 
 
 class UnknownMessageError(FlowsimError, LookupError):
@@ -42,7 +67,7 @@ class UnknownMessageError(FlowsimError, LookupError):
 
     def __init__(self, message_id: str) -> None:
         self.message_id = message_id
-        super().__init__(f"unknown notification message {message_id!r}")
+        super().__init__(f"unknown notification message {shown(message_id)}")
 
 
 class DuplicateIdError(FlowsimError, ValueError):
@@ -55,7 +80,7 @@ class MalformedHashError(FlowsimError, ValueError):
     def __init__(self, value: object) -> None:
         self.value = value
         super().__init__(
-            f"malformed destination {value!r}: expected the lowercase hex SHA-256 of an "
+            f"malformed destination {shown(value)}: expected the lowercase hex SHA-256 of an "
             "E.164 phone number (64 characters 0-9a-f), e.g. the output of `flowsim hash`"
         )
 
@@ -66,7 +91,7 @@ class InvalidPhoneNumberError(FlowsimError, ValueError):
     def __init__(self, value: object, why: str) -> None:
         self.value = value
         self.why = why
-        super().__init__(f"invalid phone number {value!r}: {why}")
+        super().__init__(f"invalid phone number {shown(value)}: {why}")
 
 
 class PhoneNumberTakenError(FlowsimError, ValueError):
@@ -78,7 +103,7 @@ class UnknownActionError(FlowsimError, ValueError):
 
     def __init__(self, action: str, known: Iterable[str]) -> None:
         self.action = action
-        super().__init__(f"unknown action {action!r}; actions are: {', '.join(sorted(known))}")
+        super().__init__(f"unknown action {shown(action)}; actions are: {', '.join(sorted(known))}")
 
 
 class ActionNotAllowedError(FlowsimError):

@@ -12,6 +12,7 @@ import re
 
 import phonenumbers
 
+from .arguments import is_text, text
 from .decisions import NUMBER_MUST_BE_VALID
 from .errors import InvalidPhoneNumberError, MalformedHashError
 
@@ -29,7 +30,8 @@ def normalise(number: str, region: str = "JP") -> str:
     cannot parse it, or (see :data:`flowsim.decisions.NUMBER_MUST_BE_VALID`)
     when it is not a possible number for its country.
     """
-    if not isinstance(number, str) or not number.strip():
+    text(region, "region", optional=True)
+    if not is_text(number) or not number.strip():
         raise InvalidPhoneNumberError(number, "expected a phone number such as +818000001234")
     try:
         parsed = phonenumbers.parse(number, region.upper() if region else None)
@@ -66,6 +68,8 @@ def is_e164(number: str) -> bool:
 
 def hash_number(e164: str) -> str:
     """The lowercase hex SHA-256 of an E.164 string: LINE's ``to`` (R1)."""
+    if not is_text(e164):
+        raise InvalidPhoneNumberError(e164, "expected an E.164 phone number as a string, such as +818000001234")
     return hashlib.sha256(e164.encode()).hexdigest()
 
 
