@@ -45,13 +45,42 @@ class Outcome:
         return f"{self.status} {self.name} ({self.path})"
 
 
+#: A catalogue file's size limit, and the dots one line may hold: Python's TOML reader takes
+#: time quadratic in the parts of a dotted key (``[a.a.a…]``: 240 KB, a minute), and a
+#: catalogue's keys have three parts (``[JP.templates]``, ``key.label``).
+CATALOGUE_BYTES = 1024 * 1024
+CATALOGUE_DOTS_A_LINE = 1000
+_CATALOGUE = "TOML catalogue like flowsim/data/catalogue.toml"
+
+
+class CatalogueProblem(Exception):
+    """A ``--catalogue`` file that cannot be used; ``str()`` says where, why and what was expected."""
+
+
 def load_catalogue(path: str | None) -> Any:
-    """The shipped catalogue extended with the user's file (R29), or None for the default."""
+    """The shipped catalogue extended with the user's file (R29), or None for the default.
+
+    The file is read by the scenario files' reader (a FIFO or device is refused, never
+    waited on); whatever is wrong with it is a :class:`CatalogueProblem`.
+    """
     if path is None:
         return None
     from flowsim.catalogue import Catalogue
+    from flowsim.errors import FlowsimError
 
-    return Catalogue.default().extended(Catalogue.from_file(path))
+    from .yamlsource import decode, read_file
+
+    try:
+        text = decode(read_file(path, _CATALOGUE, CATALOGUE_BYTES), path, _CATALOGUE)
+        for number, line in enumerate(text.splitlines(), 1):
+            if line.count(".") > CATALOGUE_DOTS_A_LINE:
+                raise ScenarioFileError(path, number, 1, f"more than {CATALOGUE_DOTS_A_LINE:,} dots on one line; "
+                                        f"expected a {_CATALOGUE} (keys such as [JP.templates])")
+        return Catalogue.default().extended(Catalogue.from_text(text, path))
+    except ScenarioFileError as exc:
+        raise CatalogueProblem(str(exc)) from None
+    except (FlowsimError, ValueError, RecursionError) as exc:  # tomllib: a 5,000-digit number, deep nesting
+        raise CatalogueProblem(f"{path}: {exc}; expected a {_CATALOGUE}") from None
 
 
 def run_file(path: str, catalogue: Any = None) -> Outcome:
@@ -82,13 +111,17 @@ def failure_report(path: str, name: str, result: Any) -> str:
 def run_paths(paths: Sequence[str], *, catalogue: Any = None, echo: Callable[[str], None] = click.echo,
               progress: bool = False) -> int:
     """What ``flowsim run`` does; returns the exit code."""
+    problems: list[PathProblem] = []
     try:
-        files = discover(paths)
+        files = discover(paths, problems)
     except PathProblem as exc:
         echo(f"flowsim run: {exc}")
         return 2
+    for problem in problems:
+        echo(f"flowsim run: {problem}")
     if not files:
-        echo(f"flowsim run: no scenario files (*.yaml, *.yml) under {', '.join(paths)}; expected at least one")
+        if not problems:
+            echo(f"flowsim run: no scenario files (*.yaml, *.yml) under {', '.join(paths)}; expected at least one")
         return 2
     outcomes: list[Outcome] = []
     if progress and len(files) >= PROGRESS_THRESHOLD:
@@ -111,7 +144,7 @@ def run_paths(paths: Sequence[str], *, catalogue: Any = None, echo: Callable[[st
     passed = sum(o.status == PASS for o in outcomes)
     failed = len(outcomes) - passed
     echo(f"{passed} passed, {failed} failed")
-    if any(o.status == INVALID for o in outcomes):
+    if problems or any(o.status == INVALID for o in outcomes):
         return 2
     return 1 if failed else 0
 
@@ -133,8 +166,8 @@ def run(paths: tuple[str, ...], catalogue: str | None) -> None:
     """Run scenario files (default: scenarios/). Exit 0 all passed, 1 some failed, 2 an invalid file."""
     try:
         cat = load_catalogue(catalogue)
-    except Exception as exc:  # noqa: BLE001 - CatalogueError and OS errors alike: bad input
-        _bad_input("run", f"{exc}; expected a TOML catalogue like flowsim/data/catalogue.toml")
+    except CatalogueProblem as exc:
+        _bad_input("run", str(exc))
     try:
         code = run_paths(paths or ("scenarios",), catalogue=cat, progress=sys.stdout.isatty())
     except KeyboardInterrupt:  # pragma: no cover
@@ -148,10 +181,13 @@ def validate(paths: tuple[str, ...]) -> None:
     """Check scenario files without running them (default: scenarios/). Exit 0 valid, 2 invalid."""
     from .loader import load_scenario
 
+    problems: list[PathProblem] = []
     try:
-        files = discover(paths or ("scenarios",))
+        files = discover(paths or ("scenarios",), problems)
     except PathProblem as exc:
         _bad_input("validate", str(exc))
+    for problem in problems:
+        click.echo(f"flowsim validate: {problem}", err=True)
     bad = 0
     for path in files:
         try:
@@ -162,7 +198,7 @@ def validate(paths: tuple[str, ...]) -> None:
         else:
             click.echo(f"ok {path}")
     click.echo(f"{len(files) - bad} valid, {bad} invalid")
-    sys.exit(2 if bad or not files else 0)
+    sys.exit(2 if bad or problems or not files else 0)
 
 
 def json_schema() -> dict[str, Any]:
@@ -190,12 +226,15 @@ def coverage(paths: tuple[str, ...]) -> None:
 
     from .loader import load_scenario
 
+    problems: list[PathProblem] = []
     try:
-        files = discover(paths or ("scenarios",))
+        files = discover(paths or ("scenarios",), problems)
     except PathProblem as exc:
         _bad_input("coverage", str(exc))
+    for problem in problems:
+        click.echo(f"flowsim coverage: {problem}", err=True)
     by_rule: dict[str, list[str]] = {r: [] for r in RULE_IDS}
-    invalid = 0
+    invalid = len(problems)
     for path in files:
         try:
             scenario = load_scenario(path)

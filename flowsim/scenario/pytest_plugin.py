@@ -12,9 +12,15 @@ Decisions:
   collection error: a collection error interrupts the whole session, while
   one broken file should not hide the results of the others.  Its failure
   text is the loader's ``file:line:col: message``, as ``flowsim run`` shows.
+* So is a ``*.yaml`` in a scenarios directory that is not a regular file (a
+  FIFO, socket or device: refused by the reader, never waited on), and a
+  directory that cannot be read is a failing item too: pytest would skip the
+  first in silence and stop the whole session at the second.
 * Failures are rendered as by ``flowsim run`` (no Python traceback).
 * The ini option ``flowsim_catalogue`` (or ``--flowsim-catalogue``) adds a
-  template catalogue file, like ``flowsim run --catalogue``.
+  template catalogue file, like ``flowsim run --catalogue``.  It is read once,
+  at the start; a catalogue that cannot be used is a usage error (pytest's
+  ``ERROR: ...``, exit 4), not a traceback on every scenario.
 
 The module imports nothing heavy at import time: every pytest run of the
 project loads it.
@@ -22,6 +28,7 @@ project loads it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +43,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--flowsim-catalogue", default=None, metavar="FILE",
                     help="extra template catalogue (TOML) for scenario files")
     parser.addini("flowsim_catalogue", "extra template catalogue (TOML) for scenario files", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("flowsim_catalogue") or config.getini("flowsim_catalogue") or None
+    if path is None:
+        return
+    from .commands import CatalogueProblem, load_catalogue
+
+    try:
+        config._flowsim_catalogue = load_catalogue(path)  # type: ignore[attr-defined]
+    except CatalogueProblem as exc:
+        raise pytest.UsageError(f"--flowsim-catalogue / flowsim_catalogue: {exc}") from None
 
 
 def _explicit_files(config: pytest.Config) -> set[Path]:
@@ -61,6 +80,35 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     return None
 
 
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if SCENARIO_DIR not in path.parts:
+        return None
+    try:
+        if (path / "__init__.py").is_file():
+            return None  # a Python package: pytest's own collector
+    except OSError:
+        pass
+    return ScenarioDir.from_parent(parent, path=path)
+
+
+class ScenarioDir(pytest.Dir):
+    """A directory of scenario files; what pytest's own would pass over or stop at becomes a failing item."""
+
+    def collect(self):  # type: ignore[override]
+        try:
+            yield from super().collect()
+            with os.scandir(self.path) as entries:
+                odd = sorted(e.path for e in entries if e.name.endswith(SUFFIXES) and not e.name.startswith(".")
+                             and not e.is_file() and not e.is_dir())
+        except OSError as exc:
+            yield UnreadableDirectory.from_parent(
+                self, name=self.path.name, message=f"{self.path}: cannot read the directory "
+                f"({exc.strerror or exc}); expected a readable directory of scenario files")
+            return
+        for path in odd:  # a FIFO, socket, device or broken link: the reader refuses it without waiting
+            yield ScenarioFile.from_parent(self, path=Path(path))
+
+
 class ScenarioFile(pytest.File):
     """A scenario file: one item."""
 
@@ -80,6 +128,23 @@ class ScenarioFailure(Exception):
     """A scenario whose step failed; ``str()`` is the report."""
 
 
+class UnreadableDirectory(pytest.Item):
+    """A scenarios directory that could not be listed: fails with why, the rest of the session runs."""
+
+    def __init__(self, *, message: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.message = message
+
+    def runtest(self) -> None:
+        raise ScenarioFailure(self.message)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"scenario directory: {self.name}"
+
+
 class ScenarioItem(pytest.Item):
     """One scenario: runs every step, fails with the runner's report."""
 
@@ -96,12 +161,10 @@ class ScenarioItem(pytest.Item):
     def runtest(self) -> None:
         if self.error is not None:
             raise ScenarioFailure(self.error.report())
-        from .commands import failure_report, load_catalogue
+        from .commands import failure_report
         from .runner import ScenarioRun
 
-        config = self.config
-        catalogue_path = config.getoption("flowsim_catalogue") or config.getini("flowsim_catalogue") or None
-        run = ScenarioRun(self.scenario, catalogue=load_catalogue(catalogue_path))
+        run = ScenarioRun(self.scenario, catalogue=getattr(self.config, "_flowsim_catalogue", None))
         results = run.run_all()
         if results and not results[-1].ok:
             self._failed_line = results[-1].line

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from typing import Any
 
 import yaml
@@ -184,26 +185,59 @@ class Positions:
 
 
 def read_text(path: str | os.PathLike[str]) -> str:
-    """The file's text, after the size, binary and encoding guards."""
+    """The file's text, after the kind, size, binary and encoding guards."""
     name = os.fspath(path)
-    try:
-        size = os.path.getsize(name)
-    except OSError as exc:
-        raise ScenarioFileError(name, 1, 1, f"cannot read the file ({exc.strerror or exc}); "
-                                "expected a readable scenario file") from None
-    if size > MAX_BYTES:
-        raise ScenarioFileError(name, 1, 1, f"file is {size / 1024 / 1024:.1f} MiB; expected a scenario file "
-                                f"of at most {MAX_BYTES // 1024 // 1024} MiB")
-    try:
-        with open(name, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioFileError(name, 1, 1, f"cannot read the file ({exc.strerror or exc}); "
-                                "expected a readable scenario file") from None
-    return decode(data, name)
+    return decode(read_file(name), name)
 
 
-def decode(data: bytes, name: str) -> str:
+#: Opened without waiting: a FIFO (or a terminal) would block ``open()`` until a writer comes.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+
+
+def read_file(name: str, what: str = "scenario file", limit: int = MAX_BYTES) -> bytes:
+    """The bytes of the regular file ``name``: the one place flowsim opens a file it was given.
+
+    A FIFO, socket or device is refused from its metadata and never read (reading one
+    waits for ever, or for ever more bytes), and the open itself cannot wait.  A file
+    larger than ``limit`` is refused before it is read.  Problems are
+    :class:`ScenarioFileError` at 1:1 that say what was expected (``what``).
+    """
+    def refuse(message: str) -> ScenarioFileError:
+        return ScenarioFileError(name, 1, 1, f"{message}; expected a {what}")
+
+    try:
+        fd = os.open(name, _OPEN_FLAGS)
+    except OSError as exc:
+        try:
+            kind = _kind(os.stat(name).st_mode)
+        except OSError:
+            kind = None
+        raise refuse(f"{kind}, not a regular file" if kind else f"cannot read the file ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as fh:
+        st = os.fstat(fd)
+        kind = _kind(st.st_mode)
+        if kind is not None:
+            raise refuse(f"{kind}, not a regular file")
+        too_big = f"; expected a {what} of at most {limit / 1024 / 1024:g} MiB"
+        if st.st_size > limit:
+            raise ScenarioFileError(name, 1, 1, f"file is {st.st_size / 1024 / 1024:.1f} MiB{too_big}")
+        try:
+            data = fh.read(limit + 1)
+        except OSError as exc:
+            raise refuse(f"cannot read the file ({exc.strerror or exc})") from None
+    if len(data) > limit:  # it grew while we looked
+        raise ScenarioFileError(name, 1, 1, f"file is larger than {limit / 1024 / 1024:g} MiB{too_big}")
+    return data
+
+
+def _kind(mode: int) -> str | None:
+    """What a file that is not a regular file is (``None`` for a regular file)."""
+    return None if stat.S_ISREG(mode) else next((kind for test, kind in _KINDS if test(mode)), "not a file")
+
+
+def decode(data: bytes, name: str, what: str = "UTF-8 YAML text file") -> str:
     """UTF-8 text (a BOM is allowed); binary junk is refused where it starts."""
     if len(data) > MAX_BYTES:
         raise ScenarioFileError(name, 1, 1, f"file is larger than {MAX_BYTES // 1024 // 1024} MiB; "
@@ -211,13 +245,13 @@ def decode(data: bytes, name: str) -> str:
     nul = data.find(b"\0")
     if nul >= 0:
         line, col = _line_col(data, nul)
-        raise ScenarioFileError(name, line, col, "binary data (a NUL byte); expected a UTF-8 YAML text file")
+        raise ScenarioFileError(name, line, col, f"binary data (a NUL byte); expected a {what}")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line, col = _line_col(data, exc.start)
         raise ScenarioFileError(name, line, col, f"byte 0x{data[exc.start]:02x} is not UTF-8; "
-                                "expected a UTF-8 YAML text file") from None
+                                f"expected a {what}") from None
 
 
 def _line_col(data: bytes, offset: int) -> Position:

@@ -17,9 +17,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from flowsim.scenario.commands import coverage as coverage_command
 from flowsim.scenario.commands import run as run_command
+from flowsim.scenario.commands import validate as validate_command
 from flowsim.scenario.yamlsource import MAX_DEPTH
-from scenario_helpers import MALFORMED
+from scenario_helpers import DATA, MALFORMED
 
 #: file → (line, column, a phrase of what was expected or found)
 EXPECTED: dict[str, tuple[int, int, str]] = {
@@ -154,3 +156,80 @@ def test_several_problems_in_one_file_are_all_reported(write):
     assert result.exit_code == 2
     for where in (":8:16: ", ":8:27: ", ":9:21: "):
         assert where in result.output, result.output
+
+
+def flowsim_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The installed `flowsim` script in a subprocess, with a timeout: a hang fails instead of waiting."""
+    flowsim = Path(sys.executable).with_name("flowsim")
+    return subprocess.run([str(flowsim), *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+GOOD = (DATA / "flow_b.yaml").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_fifo_socket_and_device_in_a_folder_are_reported_and_skipped(tmp_path: Path):
+    """Never waited on: each is an invalid file at 1:1 (the reader refuses it from its metadata); the rest runs."""
+    import socket
+
+    folder = tmp_path / "d"
+    folder.mkdir()
+    os.mkfifo(folder / "fifo.yaml")
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(folder / "sock.yaml"))
+    (folder / "null.yaml").symlink_to(os.devnull)
+    (folder / "good.yaml").write_text(GOOD)
+    proc = flowsim_cli("run", "d", cwd=tmp_path)
+    sock.close()
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    for name, kind in (("fifo", "a named pipe (FIFO)"), ("sock", "a socket"), ("null", "a character device")):
+        assert f"ERROR d/{name}.yaml:1:1: {kind}, not a regular file; expected a scenario file" in proc.stdout
+    assert "PASS Flow B" in proc.stdout and proc.stdout.rstrip().endswith("1 passed, 3 failed")
+    direct = flowsim_cli("validate", "d/fifo.yaml", cwd=tmp_path)
+    assert direct.returncode == 2 and "d/fifo.yaml:1:1: a named pipe (FIFO), not a regular file" in direct.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_catalogue_on_a_fifo_is_refused_not_waited_on(tmp_path: Path):
+    os.mkfifo(tmp_path / "cat.toml")
+    (tmp_path / "good.yaml").write_text(GOOD)
+    proc = flowsim_cli("run", "--catalogue", "cat.toml", "good.yaml", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "cat.toml:1:1: a named pipe (FIFO), not a regular file; expected a TOML catalogue" in proc.stderr
+
+
+@pytest.mark.parametrize("text, phrase", [
+    pytest.param("[" + "a." * 100_000 + "b]\n", "more than 1,000 dots on one line", id="dotted-key"),
+    pytest.param("a = " + "[" * 5000 + "]" * 5000 + "\n", "recursion", id="deep-arrays"),
+    pytest.param("a = " + "9" * 5000 + "\n", "4300 digits", id="huge-integer"),
+    pytest.param("[JP.templates]\nx = 1\n\xff", "not UTF-8", id="latin1"),
+])
+def test_hostile_catalogue_is_bad_input(tmp_path: Path, text, phrase):
+    cat = tmp_path / "cat.toml"
+    cat.write_bytes(text.encode("utf-8") if "\xff" not in text else text.encode("latin-1"))
+    result = run_cli("--catalogue", str(cat), str(DATA / "flow_b.yaml"))
+    assert result.exit_code == 2, result.output
+    assert f"{cat}:" in result.output and phrase in result.output and "expected a TOML catalogue" in result.output
+
+
+def test_unreadable_sub_folder_is_reported_and_the_rest_runs(tmp_path: Path, monkeypatch):
+    """Exit 2 with the folder named, not a silent skip; os.scandir fails as for a folder of mode 000 (tests may run as root)."""
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / "hidden.yaml").write_text(GOOD)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.path.basename(os.fspath(path)) == "locked":
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = run_cli(str(tmp_path))
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'locked'}: cannot read the directory (Permission denied)" in result.output
+    assert "PASS Flow B" in result.output and result.output.rstrip().endswith("1 passed, 0 failed")
+    for command in (validate_command, coverage_command):
+        result = CliRunner().invoke(command, [str(tmp_path)])
+        assert result.exit_code == 2 and "cannot read the directory (Permission denied)" in result.output

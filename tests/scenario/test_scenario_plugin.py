@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from scenario_helpers import HEADER
+from scenario_helpers import HEADER, MALFORMED
 
 GOOD = HEADER.replace("name: test", "name: NAME") + "  - advance: 1h\n  - expect: {pending: 0}\n"
 BAD = HEADER.replace("name: test", "name: NAME") + (
@@ -96,3 +96,51 @@ def test_xdist(project):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "2 failed, 2 passed" in proc.stdout
     assert "actual:   [received, setup]" in proc.stdout
+
+
+def test_no_bad_input_stops_the_session(project):
+    """The whole malformed corpus, a FIFO and a folder that cannot be read: each a failing item, the rest runs."""
+    import os
+    import shutil
+
+    shutil.copytree(MALFORMED, project / "scenarios" / "malformed")
+    (project / "scenarios" / "locked").mkdir()
+    (project / "scenarios" / "locked" / "hidden.yaml").write_text(GOOD.replace("NAME", "never seen"))
+    (project / "conftest.py").write_text(  # as for a folder of mode 000 (the tests may run as root)
+        "import os\n_scandir = os.scandir\n"
+        "def scandir(path='.'):\n"
+        "    if not isinstance(path, int) and os.path.basename(os.fspath(path)) == 'locked':\n"
+        "        raise PermissionError(13, 'Permission denied', os.fspath(path))\n"
+        "    return _scandir(path)\n"
+        "os.scandir = scandir\n")
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(project / "scenarios" / "fifo.yaml")
+    proc = pytest_run(project, "scenarios")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "Traceback" not in out and "Interrupted" not in out and "error" not in out.splitlines()[-1], out
+    corpus = sorted(p.name for p in MALFORMED.iterdir())
+    failed = len(corpus) + 3 + hasattr(os, "mkfifo")  # and the project's bad.yaml and broken.yaml, and locked
+    assert f"{failed} failed, 2 passed" in out, out
+    for name in corpus:
+        assert f"FAILED scenarios/malformed/{name}::{name}" in out
+    assert "scenarios/locked: cannot read the directory (Permission denied)" in out
+    if hasattr(os, "mkfifo"):
+        assert "scenarios/fifo.yaml:1:1: a named pipe (FIFO), not a regular file" in out
+
+
+def test_a_catalogue_that_cannot_be_read_is_a_usage_error(project):
+    proc = pytest_run(project, "--flowsim-catalogue", "missing.toml", "scenarios")
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert "missing.toml:1:1: cannot read the file (No such file or directory); expected a TOML catalogue" in proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_catalogue_option_is_used(project):
+    (project / "cat.toml").write_text('[JP.templates]\nmy_custom_template = "Custom"\n')
+    (project / "scenarios" / "custom.yaml").write_text(HEADER.replace("name: test", "name: custom") + (
+        "  - send: {from: shop, to: hanako, template: {key: my_custom_template}}\n"
+        "  - expect: {api: 400}\n"))  # an unknown template, until the catalogue names it
+    assert "1 passed" in pytest_run(project, "scenarios/custom.yaml").stdout
+    proc = pytest_run(project, "--flowsim-catalogue", "cat.toml", "scenarios/custom.yaml")
+    assert proc.returncode == 1 and "expected: 400" in proc.stdout, proc.stdout
