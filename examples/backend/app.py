@@ -1,0 +1,141 @@
+"""A small parcel-shop backend: it tells customers by LINE notification message that their parcel
+shipped, and marks the order *notified* when LINE's delivery webhook says the message arrived.
+
+This is ordinary application code: nothing here knows about flowsim.  It reads
+three settings from the environment, as it would in production:
+
+* ``LINE_API_HOST`` — ``https://api.line.me`` in production, the sandbox's URL in tests;
+* ``LINE_CHANNEL_ACCESS_TOKEN`` and ``LINE_CHANNEL_SECRET`` — from the LINE Developers console
+  (or what ``flowsim serve`` prints).
+
+Run it: ``uvicorn app:app --port 8000`` (from this directory).
+
+| method, path | what |
+| --- | --- |
+| ``POST /orders`` | ``{"id": "A-1001", "phone": "+819011110004", "item": "Tea set"}`` creates an order |
+| ``POST /orders/{id}/ship`` | sends the notification; the order becomes ``sent`` (LINE took it) or ``not_sent`` |
+| ``GET /orders/{id}`` | the order, with LINE's answer |
+| ``POST /callback`` | LINE's webhook: verifies the signature; a delivery event marks the order ``notified`` |
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    ErrorResponse,
+    MessagingApi,
+    PnpMessagesRequest,
+    TextMessage,
+)
+from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhooks import PnpDeliveryCompletionEvent
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+@dataclass
+class Order:
+    id: str
+    phone: str
+    item: str
+    status: str = "created"          # created → sent → notified, or not_sent
+    line_answer: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def delivery_tag(self) -> str:
+        """``X-Line-Delivery-Tag`` (16-100 characters): LINE echoes it in the delivery webhook."""
+        return f"parcel-order-{self.id}"
+
+
+class Shop:
+    """Orders in memory (a real shop has a database), and its LINE channel."""
+
+    def __init__(self, host: str, token: str, secret: str) -> None:
+        self.config = Configuration(host=host, access_token=token)
+        self.parser = WebhookParser(secret)
+        self.orders: dict[str, Order] = {}
+        self.seen_events: set[str] = set()   # LINE may redeliver: handle each webhookEventId once
+
+    def ship(self, order: Order) -> None:
+        to = hashlib.sha256(order.phone.encode()).hexdigest()   # LINE wants the SHA-256 of the E.164 number
+        request = PnpMessagesRequest(to=to, messages=[TextMessage(text=f"Your {order.item} has shipped! Order {order.id}")])
+        with ApiClient(self.config) as client:
+            try:
+                answer = MessagingApi(client).push_messages_by_phone_with_http_info(
+                    request, x_line_delivery_tag=order.delivery_tag)
+            except ApiException as exc:
+                order.status = "not_sent"
+                error = ErrorResponse.from_json(exc.body)
+                order.line_answer = {"status": exc.status, "message": error.message}
+                return
+        order.status = "sent"
+        order.line_answer = {"status": answer.status_code, "request_id": answer.headers.get("x-line-request-id")}
+
+    def on_webhook(self, body: str, signature: str) -> None:
+        for event in self.parser.parse(body, signature):        # raises InvalidSignatureError
+            event_id = event.webhook_event_id
+            if event_id in self.seen_events:
+                continue
+            self.seen_events.add(event_id)
+            if isinstance(event, PnpDeliveryCompletionEvent):
+                for order in self.orders.values():
+                    if order.delivery_tag == event.delivery.data:
+                        order.status = "notified"
+
+
+def create_app(shop: Shop | None = None) -> Starlette:
+    shop = shop or Shop(os.environ.get("LINE_API_HOST", "https://api.line.me"),
+                        os.environ["LINE_CHANNEL_ACCESS_TOKEN"], os.environ["LINE_CHANNEL_SECRET"])
+
+    async def create_order(request: Request) -> JSONResponse:
+        data = await request.json()
+        if not isinstance(data, dict) or not E164.fullmatch(str(data.get("phone", ""))) or not data.get("id"):
+            return JSONResponse({"error": "give id, item and phone in E.164 (+819011110004)"}, 400)
+        order = shop.orders[str(data["id"])] = Order(str(data["id"]), data["phone"], str(data.get("item", "parcel")))
+        return JSONResponse(asdict(order), 201)
+
+    async def ship(request: Request) -> JSONResponse:
+        order = shop.orders.get(request.path_params["id"])
+        if order is None:
+            return JSONResponse({"error": "no such order"}, 404)
+        await run_in_threadpool(shop.ship, order)               # the SDK's client is synchronous
+        return JSONResponse(asdict(order))
+
+    async def get_order(request: Request) -> JSONResponse:
+        order = shop.orders.get(request.path_params["id"])
+        return JSONResponse(asdict(order)) if order else JSONResponse({"error": "no such order"}, 404)
+
+    async def callback(request: Request) -> JSONResponse:
+        body = (await request.body()).decode()
+        try:
+            shop.on_webhook(body, request.headers.get("x-line-signature", ""))
+        except InvalidSignatureError:
+            return JSONResponse({"error": "invalid signature"}, 400)
+        return JSONResponse({})
+
+    app = Starlette(routes=[
+        Route("/orders", create_order, methods=["POST"]),
+        Route("/orders/{id}/ship", ship, methods=["POST"]),
+        Route("/orders/{id}", get_order, methods=["GET"]),
+        Route("/callback", callback, methods=["POST"]),
+    ])
+    app.state.shop = shop
+    return app
+
+
+if os.environ.get("LINE_CHANNEL_ACCESS_TOKEN"):
+    app = create_app()

@@ -1,0 +1,86 @@
+"""The shop's own tests: ship an order, let the simulated customer act, see the order notified."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from typing import Any
+
+import httpx
+
+
+def order(client: httpx.Client, order_id: str, phone: str) -> dict[str, Any]:
+    assert client.post("/orders", json={"id": order_id, "phone": phone, "item": "Tea set"}).status_code == 201
+    return client.post(f"/orders/{order_id}/ship").json()
+
+
+def status(client: httpx.Client, order_id: str) -> str:
+    return client.get(f"/orders/{order_id}").json()["status"]
+
+
+def test_a_customer_who_agreed_is_notified_at_once(line: Any, backend: Any) -> None:
+    client, _ = backend
+    shipped = order(client, "A-1001", "+819011110004")
+    assert shipped["status"] == "sent" and shipped["line_answer"]["status"] == 200
+    line.control.wait_for_webhooks()
+    assert status(client, "A-1001") == "notified"
+
+
+def test_a_new_customer_is_notified_once_they_agree(line: Any, backend: Any) -> None:
+    client, _ = backend
+    assert order(client, "A-1002", "+819011110001")["status"] == "sent"
+    line.control.wait_for_webhooks()
+    assert status(client, "A-1002") == "sent"               # LINE took it; the customer has not agreed yet
+    line.control.expect("hanako", line_chat=["received", "setup"])
+    line.control.do("hanako", "open_consent")
+    line.control.do("hanako", "agree")
+    line.control.wait_for_webhooks()
+    assert status(client, "A-1002") == "notified"
+
+
+def test_a_customer_who_needs_sms_is_notified_after_the_pin(line: Any, backend: Any) -> None:
+    client, _ = backend
+    order(client, "A-1003", "+819011110003")
+    line.control.steps(*({"user": "jiro", **step} for step in (
+        {"do": "open_phone_auth"}, {"do": "send_sms"}, {"do": "confirm_sms"}, {"do": "enter_pin", "pin": "last"})))
+    line.control.wait_for_webhooks()
+    assert status(client, "A-1003") == "notified"
+
+
+def test_no_notification_if_the_customer_never_agrees(line: Any, backend: Any) -> None:
+    client, _ = backend
+    order(client, "A-1004", "+819011110002")
+    line.control.advance("24h")                                # LINE gives up after 24 hours
+    line.control.wait_for_webhooks()
+    assert status(client, "A-1004") == "sent"
+    assert line.control.state()["messages"]["m1"]["status"] == "expired"
+
+
+def test_a_number_without_line_is_not_sent(backend: Any) -> None:
+    client, _ = backend
+    shipped = order(client, "A-1005", "+819099999999")
+    assert shipped["status"] == "not_sent"
+    assert shipped["line_answer"] == {"status": 422, "message": "Failed to send messages"}
+
+
+def test_the_callback_refuses_a_forged_webhook(line: Any, backend: Any) -> None:
+    client, shop = backend
+    order(client, "A-1006", "+819011110001")
+    body = '{"destination":"U0","events":[{"type":"delivery","delivery":{"data":"parcel-order-A-1006"}}]}'
+    forged = base64.b64encode(hmac.new(b"not the secret", body.encode(), hashlib.sha256).digest()).decode()
+    answer = client.post("/callback", content=body, headers={"x-line-signature": forged})
+    assert answer.status_code == 400 and status(client, "A-1006") == "sent"
+
+
+def test_a_backend_that_was_down_gets_the_redelivery(line: Any, backend: Any) -> None:
+    client, shop = backend
+    callback = line.control.state()["official_accounts"]["shop"]["webhook"]
+    line.control.configure("shop", webhook="http://127.0.0.1:9/callback", redelivery=True)   # nothing listens
+    order(client, "A-1007", "+819011110004")
+    line.control.configure("shop", webhook=callback)            # back up before the next try
+    line.control.wait_for_webhooks()
+    (webhook,) = line.control.webhooks()
+    first, *again = webhook["attempts"]
+    assert not first["ok"] and not first["redelivery"] and again and all(a["redelivery"] for a in again)
+    assert status(client, "A-1007") == "notified" and webhook["webhookEventId"] in shop.seen_events
