@@ -1,7 +1,7 @@
 """flowsim: see what LINE notification messages do on the user's side.
 
 The engine (:class:`flowsim.Simulation`) models the user-side flows of
-``flows.md``; scenario files, the TUI and the HTTP sandbox drive it.  Flow B
+``docs/rules.md``; scenario files, the TUI and the HTTP sandbox drive it.  Flow B
 (consent not set, SMS needed) in a dozen lines::
 
     from datetime import datetime, timedelta, timezone

@@ -20,6 +20,7 @@ from .arguments import is_text
 from .errors import shown
 
 from .catalogue import Catalogue
+from . import decisions
 from .decisions import FLEX_MEDIA_COMPONENTS, FLEXIBLE_ALLOWED_TYPES
 
 MEDIA_TYPES = frozenset({"image", "video", "audio", "imagemap"})
@@ -223,7 +224,7 @@ def check_template(template_key: Any, body: Any, country: str, catalogue: Catalo
         key = button["buttonKey"]
         if key not in button_keys:
             return _err(bad, "R29", f"unknown button key {key!r} for country {country}", f"{prop}.buttonKey")
-        if key in seen_buttons:
+        if decisions.TEMPLATE_BUTTON_KEYS_UNIQUE and key in seen_buttons:
             return _err(bad, "R29", f"button key {key!r} appears more than once", f"{prop}.buttonKey")
         seen_buttons.add(key)
         url = button.get("url")

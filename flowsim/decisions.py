@@ -48,9 +48,11 @@ NO_NUMBER_REASON = "no_number"
 
 # ---------------------------------------------------------------- arrival (R4-R9)
 
-#: (flowsim) When several discard rules apply on arrival, the first in this
-#: order names the reason.  All of them show the user nothing, so only the
-#: recorded reason depends on the order.
+#: (decision) When several discard rules apply on arrival, the first in this
+#: order names the reason and the API's answer: all of them show the user
+#: nothing, but R6 is answered 200/202 and R4, R8, R9 422, so a blocked OA
+#: hides a rejected consent (200, reason ``blocked``).  LINE documents each
+#: rule, not their order.
 DISCARD_CHECK_ORDER: tuple[str, ...] = ("R4", "R6", "R8", "R9")
 
 #: R7 (decision): blocking an OA discards its pending messages at once.
@@ -87,6 +89,11 @@ RESEND_INVALIDATES_OLD_PIN = True
 #: number-entry screen with an error; nothing changes.
 REFUSE_INVALID_NEW_NUMBER = True
 
+#: R19 (decision): a new number typed in national form (``090-…``) is read
+#: in the region of the user's current number; with no current number (or
+#: when this is False) in ``DEFAULT_REGION``.
+NEW_NUMBER_IN_CURRENT_REGION = True
+
 # ---------------------------------------------------------------- friends (R27)
 
 #: R27 (flowsim): unblocking sends ``follow`` (as in the Messaging API) and
@@ -101,6 +108,12 @@ FLEXIBLE_ALLOWED_TYPES = frozenset({"text", "sticker", "flex"})
 #: R28 (flowsim): flex components refused because they carry an image or a
 #: video.  ``icon`` is a small image, so it is refused too.
 FLEX_MEDIA_COMPONENTS = frozenset({"image", "video", "icon"})
+
+# ---------------------------------------------------------------- content (R29)
+
+#: R29 (decision): a button key may not appear twice in one template
+#: message (400), as LINE documents for item keys.
+TEMPLATE_BUTTON_KEYS_UNIQUE = True
 
 # ---------------------------------------------------------------- language (R24)
 

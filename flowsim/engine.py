@@ -5,8 +5,10 @@ official accounts and messages, the simulated clock and the event log, and
 offers three kinds of calls:
 
 * an official account **sends** (:meth:`Simulation.send_flexible`,
-  :meth:`Simulation.send_template`), answered like LINE's API: 200 (even when
-  nothing is delivered) or 400 for content that breaks R28-R30;
+  :meth:`Simulation.send_template`), answered like LINE's API
+  (:mod:`flowsim.answers`): 200 / 202 when accepted (even when nothing is
+  delivered, as for a block), 422 when no user can get it (R2, R4, R8, R9),
+  400 for a malformed ``to`` or content that breaks R28-R30;
 * a user **acts** in the LINE app (:meth:`Simulation.do`, or one method per
   action such as :meth:`Simulation.agree`), allowed only where the app's
   screen offers it;
@@ -21,10 +23,11 @@ HTTP.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from typing import Any, TypeVar
@@ -32,7 +35,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from transitions import MachineError
 
-from . import decisions, phone
+from . import answers, decide, decisions, phone
 from .catalogue import Catalogue
 from . import arguments
 from .clock import SimClock, Timer, require_time
@@ -104,13 +107,6 @@ JST = timezone(timedelta(hours=9), "JST")
 #: Default account age when a caller gives none (matches scenario files' ``created: -3y``).
 DEFAULT_ACCOUNT_AGE = timedelta(days=3 * 365)
 
-#: Rule that explains a delivery, by what the message waited for on arrival.
-_DELIVERY_RULE = {
-    frozenset(): "R12",
-    frozenset({"consent"}): "R13",
-    frozenset({"consent", "sms"}): "R14",
-    frozenset({"sms"}): "R15",
-}
 
 _ACTION_SET = frozenset(ACTIONS)
 
@@ -139,6 +135,24 @@ def _build(model: type[_M], what: str, **fields: Any) -> _M:
             for err in exc.errors(include_url=False)
         )
         raise InvalidValueError(f"{what}: {problems}") from None
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _operation(method: _F) -> _F:
+    """Mark a public operation: subscribers get its events as one batch once it has completed."""
+
+    @functools.wraps(method)
+    def operation(self: Simulation, *args: Any, **kwargs: Any) -> Any:
+        log = self.log
+        log.begin_operation()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            log.end_operation()
+
+    return operation  # type: ignore[return-value]
 
 
 class Simulation:
@@ -179,18 +193,31 @@ class Simulation:
         self._lifecycle = message_machine()
         self._screens = screen_machine()
 
+    # ------------------------------------------------------------------ observers
+
+    def subscribe(self, callback: Callable[[tuple[Event, ...]], None]) -> Callable[[], None]:
+        """Call ``callback(batch)`` after each operation (send, action, clock move) with its events.
+
+        Returns a function that unsubscribes.  The rules of dispatch (order,
+        a raising subscriber, subscribing during dispatch) are
+        :class:`flowsim.events.EventLog`'s.
+        """
+        return self.log.subscribe(callback)
+
     # ------------------------------------------------------------------ time
 
     @property
     def now(self) -> datetime:
         return self.clock.now
 
+    @_operation
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward by ``delta``; expiries inside fire in time order (R22, R23)."""
         old = self.clock.now
         self.clock.advance(delta)
         self._emit(ClockAdvanced, old=old)
 
+    @_operation
     def advance_to(self, target: datetime) -> None:
         """Move the clock forward to ``target`` (aware); going back raises ClockWentBackwardsError."""
         old = self.clock.now
@@ -206,6 +233,7 @@ class Simulation:
             self._catalogue = Catalogue.default()
         return self._catalogue
 
+    @_operation
     def add_official_account(
         self,
         oa_id: str,
@@ -237,6 +265,7 @@ class Simulation:
         self.webhooks[oa_id] = []
         return oa
 
+    @_operation
     def add_user(
         self,
         user_id: str,
@@ -336,7 +365,7 @@ class Simulation:
     def sms_required(self, user_id: str, at: datetime | None = None) -> bool:
         """R11 evaluated at ``at`` (default now)."""
         user = self.user(user_id)
-        return self._sms_required(user, self.now if at is None else require_time(at, "at", clock=False))
+        return decide.sms_required(user, self.now if at is None else require_time(at, "at", clock=False))
 
     def sms_exempt_until(self, user_id: str) -> datetime | None:
         """When R11 next requires SMS for this user (the latest exemption's end), or ``None``."""
@@ -383,18 +412,20 @@ class Simulation:
 
     # ------------------------------------------------------------------ sends
 
+    @_operation
     def send_flexible(
         self, oa_id: str, to: str, messages: Sequence[dict[str, Any]], delivery_tag: str | None = None
     ) -> SendResult:
-        """``POST /bot/pnp/push``: R28 content, R30 tag, then arrival."""
+        """``POST /bot/pnp/push``: ``to`` and R28/R30 content (400), then arrival (200 or 422)."""
         oa = self.official_account(oa_id)
-        phone.check_hash(to)
-        error = check_delivery_tag(delivery_tag) or check_flexible(list(messages) if isinstance(messages, (list, tuple)) else messages)
+        error = _bad_destination(to) or check_delivery_tag(delivery_tag) or check_flexible(
+            list(messages) if isinstance(messages, (list, tuple)) else messages)
         if error:
             return self._refuse(oa, "flexible", to, error)
         msg = self._new_message(oa, "flexible", to, delivery_tag, messages=tuple(messages))
         return self._arrive(msg)
 
+    @_operation
     def send_template(
         self,
         oa_id: str,
@@ -403,10 +434,10 @@ class Simulation:
         body: dict[str, Any] | None = None,
         delivery_tag: str | None = None,
     ) -> SendResult:
-        """``POST /v2/bot/message/pnp/templated/push``: R29 content, R30 tag, then arrival."""
+        """``POST /v2/bot/message/pnp/templated/push``: ``to`` and R29/R30 content (400), then arrival (202 or 422)."""
         oa = self.official_account(oa_id)
-        phone.check_hash(to)
-        error = check_delivery_tag(delivery_tag) or check_template(template_key, body, oa.country, self.catalogue)
+        error = (_bad_destination(to) or check_delivery_tag(delivery_tag)
+                 or check_template(template_key, body, oa.country, self.catalogue))
         if error:
             return self._refuse(oa, "template", to, error)
         msg = self._new_message(oa, "template", to, delivery_tag,
@@ -418,9 +449,10 @@ class Simulation:
         return self.send_flexible(oa_id, to, [{"type": "text", "text": text}], delivery_tag)
 
     def _refuse(self, oa: OfficialAccount, kind: str, to: str, error: ContentError) -> SendResult:
-        self._emit(ApiCalled, oa=oa.id, message_kind=kind, to=to, status=400,  # type: ignore[arg-type]
-                                  error=error.message)
-        return SendResult(status=400, error=error.message, details=error.details)
+        shown_to = to if arguments.is_text(to) else shown(to)  # junk (a 5,000-digit int, a surrogate) is not echoed
+        self._emit(ApiCalled, oa=oa.id, message_kind=kind, to=shown_to, status=answers.INVALID,  # type: ignore[arg-type]
+                   error=error.message)
+        return SendResult(status=answers.INVALID, error=error.message, details=error.details)
 
     def _new_message(self, oa: OfficialAccount, kind: str, to: str, tag: str | None, **content: Any) -> NotificationMessage:
         msg = NotificationMessage(
@@ -428,31 +460,41 @@ class Simulation:
             requested_at=self.now, delivery_tag=tag, **content,
         )
         self.messages[msg.id] = msg
-        self._emit(ApiCalled, oa=oa.id, message_kind=kind, to=to, status=200,  # type: ignore[arg-type]
-                                  message_id=msg.id)
         return msg
 
+    def _answer(self, msg: NotificationMessage, rule: str) -> SendResult:
+        """Record and return what the API answers, once the arrival's deciding rule is known."""
+        status = answers.status_for(msg.kind, rule)
+        error = None if answers.is_accepted(status) else answers.REFUSED_MESSAGE
+        self._emit(ApiCalled, oa=msg.oa, message_kind=msg.kind, to=msg.to, status=status,
+                   message_id=msg.id, error=error)
+        return SendResult(status=status, message_id=msg.id, error=error)
+
     def _arrive(self, msg: NotificationMessage) -> SendResult:
-        """Match (R1/R2), discard checks (R4, R6, R8, R9), then Flow A-D (R12-R15)."""
-        result = SendResult(status=200, message_id=msg.id)
+        """Match (R1/R2), discard checks (R4, R6, R8, R9), then Flow A-D (R12-R15).
+
+        What happens is decided first, so that the API's answer (``answers``)
+        comes before the events it caused, as in LINE's request log.
+        """
         user_id = self._by_hash.get(msg.to)
-        if user_id is None:
-            self._finish(msg, "unmatch", rule="R2")
+        user = self.users[user_id] if user_id is not None else None
+        verdict = decide.on_arrival(user, msg.oa, self.now)
+        result = self._answer(msg, verdict.rule)
+        if isinstance(verdict, decide.Unmatched):
+            self._finish(msg, "unmatch", rule=verdict.rule)
             self._emit(MessageUnmatched, message_id=msg.id, oa=msg.oa)
             return result
-        user = self.users[user_id]
-        msg.user = user_id
-        verdict = self._discard_verdict(user, msg.oa)
-        if verdict:
-            reason, rule = verdict
-            self._discard(msg, user, reason, rule)
+        assert user is not None
+        msg.user = user.id
+        if isinstance(verdict, decide.Discard):
+            self._discard(msg, user, verdict.reason, verdict.rule)
             return result
-        needs = self._requirements(user)
-        self._arrival_needs[msg.id] = frozenset(needs)
-        if not needs:
-            self._deliver(msg, user, "R12")
+        if isinstance(verdict, decide.Deliver):
+            self._arrival_needs[msg.id] = frozenset()
+            self._deliver(msg, user, verdict.rule)
             return result
-        rule = _DELIVERY_RULE[frozenset(needs)]
+        needs, rule, user_id = set(verdict.missing), verdict.rule, user.id
+        self._arrival_needs[msg.id] = verdict.missing
         self._trigger(self._lifecycle, "hold", msg)
         msg.missing = needs
         msg.rule = rule
@@ -469,40 +511,6 @@ class Simulation:
         self._emit(MessagePending, message_id=msg.id, user=user_id, oa=msg.oa,
                                        missing=tuple(sorted(needs)), rule=rule)
         return result
-
-    # ------------------------------------------------------------------ conditions
-
-    def _sms_required(self, user: User, at: datetime) -> bool:
-        """R11: required unless verified, created or number changed less than 180 days ago."""
-        validity = decisions.SMS_VALIDITY
-        for start in (user.sms_verified_at, user.created_at, user.phone_changed_at):
-            if start is not None and at < start + validity:
-                return False
-        return True
-
-    def _requirements(self, user: User) -> set[str]:
-        needs: set[str] = set()
-        if user.consent == "not_set":
-            needs.add("consent")
-        if self._sms_required(user, self.now):
-            needs.add("sms")
-        return needs
-
-    def _discard_verdict(self, user: User, oa_id: str) -> tuple[str, str] | None:
-        """The first discard rule that applies now, in ``decisions.DISCARD_CHECK_ORDER``."""
-        for rule in decisions.DISCARD_CHECK_ORDER:
-            if rule == "R4":
-                if user.phone is None:
-                    return decisions.NO_NUMBER_REASON, "R5"
-                if not phone.can_receive(user.phone):
-                    return "country", "R4"
-            elif rule == "R6" and oa_id in user.blocked:
-                return "blocked", "R6"
-            elif rule == "R8" and not user.privacy_policy:
-                return "privacy_policy", "R8"
-            elif rule == "R9" and user.consent == "rejected":
-                return "consent_rejected", "R9"
-        return None
 
     # ------------------------------------------------------------------ outcomes
 
@@ -566,23 +574,21 @@ class Simulation:
         """
         for message_id in list(self._pending[user.id]):
             msg = self.messages[message_id]
-            verdict = self._discard_verdict(user, msg.oa)
-            if verdict:
-                self._discard(msg, user, *verdict)
-                continue
-            needs = self._requirements(user)
-            if not needs:
-                rule = completed_by or _DELIVERY_RULE[self._arrival_needs[msg.id]]
-                self._deliver(msg, user, rule)
-            elif needs != msg.missing:
-                newly_sms = "sms" in needs and "sms" not in msg.missing
-                msg.missing = needs
-                if newly_sms:
-                    msg.rule = "R11"
-                    if decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED:
-                        self._post(user, "phone_auth", msg.id)
+            verdict = decide.on_recheck(user, msg.oa, self.now, missing=frozenset(msg.missing),
+                                        rule=msg.rule or "R11", arrival_needs=self._arrival_needs[msg.id],
+                                        completed_by=completed_by)
+            if isinstance(verdict, decide.Discard):
+                self._discard(msg, user, verdict.reason, verdict.rule)
+            elif isinstance(verdict, decide.Deliver):
+                self._deliver(msg, user, verdict.rule)
+            elif isinstance(verdict, decide.Hold) and verdict.missing != msg.missing:
+                newly_sms = verdict.rule == "R11" and "sms" not in msg.missing
+                msg.missing = set(verdict.missing)
+                msg.rule = verdict.rule
+                if newly_sms and decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED:
+                    self._post(user, "phone_auth", msg.id)
                 self._emit(MessagePending, message_id=msg.id, user=user.id, oa=msg.oa,
-                                               missing=tuple(sorted(needs)), rule=msg.rule or "R11")
+                           missing=tuple(sorted(verdict.missing)), rule=verdict.rule)
 
     def _discard_pending(self, user: User, reason: str, rule: str, oa_id: str | None = None) -> None:
         for message_id in list(self._pending[user.id]):
@@ -656,6 +662,7 @@ class Simulation:
             return "the privacy policy is already agreed"
         return ""
 
+    @_operation
     def do(self, user_id: str, action: str, **kwargs: Any) -> User:
         """Perform ``action`` for ``user_id`` (the scenario files' ``do:``); returns the user.
 
@@ -738,9 +745,12 @@ class Simulation:
         self._screen(user, "settings_change_number")
 
     def _do_enter_number(self, user: User, number: str) -> None:
-        region = phone.region_of(user.phone) if user.phone else self.default_region
+        region = self.default_region
+        if decisions.NEW_NUMBER_IN_CURRENT_REGION and user.phone:
+            current = phone.region_of(user.phone)
+            region = current if current != "ZZ" else region
         try:
-            normalised: str | None = phone.normalise(number, region if region != "ZZ" else self.default_region)
+            normalised: str | None = phone.normalise(number, region)
         except InvalidPhoneNumberError as exc:
             normalised = None
             error = exc.why
@@ -896,3 +906,10 @@ class Simulation:
 
     def agree_privacy_policy(self, user_id: str) -> User:
         return self.do(user_id, "agree_privacy_policy")
+
+
+def _bad_destination(to: object) -> ContentError | None:
+    """LINE's 400 for a ``to`` that is not 64 lowercase hex digits (R1)."""
+    if phone.is_hash(to):
+        return None
+    return ContentError(answers.BAD_DESTINATION_MESSAGE, "R1", (dict(answers.BAD_DESTINATION_DETAIL),))

@@ -4,7 +4,8 @@ Assertions (scenario ``expect``), the TUI and the HTTP sandbox all read the
 same log: what appeared in which chat, which SMS arrived, which webhook was
 queued, and the fate of every notification message together with the rule
 id that decided it.  The log only ever grows (``EventLog.append`` is the one
-writer, used by the engine).
+writer, used by the engine), unless it was made with ``keep=N`` for a long
+run; observers get it in batches, one per engine operation (:class:`EventLog`).
 
 Events are slotted dataclasses rather than pydantic models: a flow logs
 about twenty of them per user and the engine builds them from state it has
@@ -19,14 +20,18 @@ gives a JSON-ready form.
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, Literal, TypeVar, Union
+from typing import Any, ClassVar, TypeVar, Union
 
 from pydantic import BaseModel
 
-from .models import ChatMessage, Requirement, Sms, WebhookEvent
+from .errors import InvalidValueError
+from .models import ChatMessage, Sms, WebhookEvent
+from .vocabulary import ConsentState, DiscardReason, MessageKind, Requirement, Screen
 
 
 _event = dataclass(slots=True, kw_only=True)
@@ -64,7 +69,7 @@ class ApiCalled(Event):
 
     kind: ClassVar[str] = "api_called"
     oa: str
-    message_kind: Literal["template", "flexible"]
+    message_kind: MessageKind
     to: str
     status: int
     message_id: str | None = None
@@ -129,7 +134,7 @@ class MessageDiscarded(Event):
     message_id: str
     user: str
     oa: str
-    reason: str
+    reason: DiscardReason
     rule: str
 
     def describe(self) -> str:
@@ -176,7 +181,7 @@ class CountIncremented(Event):
 
     kind: ClassVar[str] = "count"
     oa: str
-    message_kind: Literal["template", "flexible"]
+    message_kind: MessageKind
     day: date
     total: int
 
@@ -191,8 +196,8 @@ class UserActed(Event):
     kind: ClassVar[str] = "user_acted"
     user: str
     action: str
-    screen_before: str
-    screen_after: str
+    screen_before: Screen
+    screen_after: Screen
     detail: str = ""
 
     def describe(self) -> str:
@@ -204,8 +209,8 @@ class UserActed(Event):
 class ConsentChanged(Event):
     kind: ClassVar[str] = "consent_changed"
     user: str
-    old: str
-    new: str
+    old: ConsentState
+    new: ConsentState
     rule: str
 
     def describe(self) -> str:
@@ -283,38 +288,165 @@ AnyEvent = Union[
 E = TypeVar("E", bound=Event)
 
 
+#: What a subscriber receives: the events of one engine operation, in order.
+Batch = tuple[Event, ...]
+Subscriber = Callable[[Batch], None]
+
+_logger = logging.getLogger("flowsim.events")
+
+
+@dataclass(slots=True)
+class SubscriberError:
+    """A subscriber raised while handling a batch; kept in :attr:`EventLog.subscriber_errors`."""
+
+    subscriber: Subscriber
+    batch: Batch
+    error: BaseException
+
+
 class EventLog:
-    """Append-only sequence of events, with listeners for live front ends.
+    """The sequence of events, and the subscribers that observe it in batches.
 
     Readers keep an index (``len(log)``) and ask for :meth:`since` it; that
-    is how scenario ``expect`` checks "new since the last check".
+    is how scenario ``expect`` checks "new since the last check".  Indices
+    count every event ever appended, also when the log is bounded.
+
+    **Observers** (:meth:`subscribe`) are called once per engine operation
+    (a send, an action, a clock move), after the operation has completed,
+    with that operation's events as one :data:`Batch`:
+
+    * the world is consistent when they run: a delivered message is already
+      counted and its webhook queued, whatever a subscriber does;
+    * a subscriber that raises is logged (``logging``, ``flowsim.events``)
+      and recorded in :attr:`subscriber_errors`; the others still get the
+      batch, and the world is untouched;
+    * a subscriber may subscribe, unsubscribe or call the simulation during
+      dispatch: batches are delivered to everyone in the order their
+      operations completed (one operation's events are never interleaved
+      with another's), an unsubscribed callback gets nothing more, and a
+      new one starts with the next batch.
+
+    ``keep=N`` bounds the log to (at least) the last ``N`` events, for long
+    runs such as the HTTP sandbox; ``None`` (scenario runs) keeps them all.
     """
 
-    def __init__(self) -> None:
+    __slots__ = ("_events", "_offset", "_keep", "_subscribers", "_depth", "_batch_start", "_queue",
+                 "_dispatching", "subscriber_errors")
+
+    def __init__(self, keep: int | None = None) -> None:
+        if keep is not None and (not isinstance(keep, int) or isinstance(keep, bool) or keep < 1):
+            raise InvalidValueError(f"keep must be a positive number of events or None, not {keep!r}")
         self._events: list[Event] = []
-        self._listeners: list[Callable[[Event], None]] = []
+        self._offset = 0  # events dropped from the front (bounded logs)
+        self._keep = keep
+        self._subscribers: list[Subscriber] = []
+        self._depth = 0
+        self._batch_start = 0
+        self._queue: list[Batch] = []
+        self._dispatching = False
+        #: The most recent subscriber failures (at most 100).
+        self.subscriber_errors: list[SubscriberError] = []
+
+    # ------------------------------------------------------------- writing
 
     def append(self, event: Event) -> None:
+        """Add an event; outside an :meth:`operation` it is a batch of its own."""
         self._events.append(event)
-        for listener in self._listeners:
-            listener(event)
+        if self._depth == 0:
+            self._publish((event,))
+            self._trim()
 
-    def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
-        """Call ``listener`` for every new event; returns a function that unsubscribes."""
-        self._listeners.append(listener)
-        return lambda: self._listeners.remove(listener)
+    def begin_operation(self) -> None:
+        """Start (or nest into) an operation: what is appended until the matching end is one batch."""
+        if self._depth == 0:
+            self._batch_start = len(self._events)
+        self._depth += 1
+
+    def end_operation(self) -> None:
+        """End an operation; the outermost end publishes its batch (also after an exception: it happened)."""
+        self._depth -= 1
+        if self._depth == 0:
+            if len(self._events) > self._batch_start:
+                self._publish(tuple(self._events[self._batch_start:]))
+            self._trim()
+
+    @contextmanager
+    def operation(self) -> Iterator[None]:
+        """``with log.operation():`` — :meth:`begin_operation` and :meth:`end_operation` around a block."""
+        self.begin_operation()
+        try:
+            yield
+        finally:
+            self.end_operation()
+
+    def _trim(self) -> None:
+        keep = self._keep
+        if keep is not None and len(self._events) >= 2 * keep:
+            drop = len(self._events) - keep
+            del self._events[:drop]
+            self._offset += drop
+
+    # ------------------------------------------------------------- observing
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(batch)`` after each operation; returns a function that unsubscribes (idempotent)."""
+        if not callable(callback):
+            raise InvalidValueError(f"subscribe needs a callable, not {type(callback).__name__}")
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            try:
+                self._subscribers.remove(callback)
+            except ValueError:
+                pass
+
+        return unsubscribe
+
+    def _publish(self, batch: Batch) -> None:
+        if not self._subscribers:
+            return
+        self._queue.append(batch)
+        if self._dispatching:
+            return  # the dispatch already under way delivers it, after the batch it is handling
+        self._dispatching = True
+        try:
+            while self._queue:
+                current = self._queue.pop(0)
+                for subscriber in tuple(self._subscribers):
+                    if subscriber not in self._subscribers:
+                        continue  # unsubscribed by an earlier subscriber of this batch
+                    try:
+                        subscriber(current)
+                    except Exception as exc:  # noqa: BLE001 - a front end's bug must not stop the world
+                        _logger.exception("flowsim event subscriber %r failed", subscriber)
+                        self.subscriber_errors.append(SubscriberError(subscriber, current, exc))
+                        del self.subscriber_errors[:-100]
+        finally:
+            self._dispatching = False
+
+    # ------------------------------------------------------------- reading
 
     def __len__(self) -> int:
-        return len(self._events)
+        return self._offset + len(self._events)
 
     def __iter__(self) -> Iterator[Event]:
         return iter(self._events)
 
     def __getitem__(self, index: int) -> Event:
-        return self._events[index]
+        if index < 0:
+            return self._events[index]
+        if index < self._offset:
+            raise IndexError(f"event {index} is no longer kept (the log keeps the last {self._keep})")
+        return self._events[index - self._offset]
+
+    @property
+    def first_kept(self) -> int:
+        """The index of the oldest event still kept (0 unless the log is bounded)."""
+        return self._offset
 
     def since(self, index: int) -> list[Event]:
-        return self._events[index:]
+        """The events from ``index`` on (those still kept, for a bounded log)."""
+        return self._events[max(0, index - self._offset):]
 
     def of_type(self, cls: type[E], since: int = 0) -> list[E]:
-        return [e for e in self._events[since:] if isinstance(e, cls)]
+        return [e for e in self._events[max(0, since - self._offset):] if isinstance(e, cls)]

@@ -10,25 +10,29 @@ speed); everything that appears on a screen or in a webhook is frozen.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-ConsentState = Literal["not_set", "agreed", "rejected"]
-Screen = Literal["chats", "consent", "phone_auth", "sms_confirm", "pin_entry", "number_entry"]
-Language = Literal["en", "ja", "th", "zh"]
-Country = Literal["JP", "TH", "TW"]
-MessageKind = Literal["template", "flexible"]
-MessageStatus = Literal["requested", "pending", "delivered", "discarded", "expired", "unmatched"]
-ChatKind = Literal["received", "setup", "phone_auth", "phone_changed", "notification"]
-Requirement = Literal["consent", "sms"]
-SetupSection = Literal["consent", "phone_auth"]
+from .answers import is_accepted
 
-#: The chat key of the "LINE" system account in ``User.chats``.
-LINE_CHAT = "LINE"
-
-SCREENS: tuple[str, ...] = ("chats", "consent", "phone_auth", "sms_confirm", "pin_entry", "number_entry")
-FINAL_STATUSES = frozenset({"delivered", "discarded", "expired", "unmatched"})
+from .vocabulary import (  # the one vocabulary (re-exported here for the models' users)
+    FINAL_STATUSES,
+    LINE_CHAT,
+    SCREENS,
+    ChatKind,
+    ConsentState,
+    Country,
+    DiscardReason,
+    Language,
+    MessageKind,
+    MessageStatus,
+    PinPurpose,
+    Requirement,
+    Screen,
+    SetupSection,
+    WebhookType,
+)
 
 
 class _Frozen(BaseModel):
@@ -80,7 +84,7 @@ class Sms(_Frozen):
     at: datetime
     number: str
     pin: str
-    purpose: Literal["verify", "change"]
+    purpose: PinPurpose
 
     @property
     def text(self) -> str:
@@ -91,7 +95,7 @@ class PinChallenge(BaseModel):
     """The PIN the user's PIN screen currently accepts, and what it completes."""
 
     pin: str
-    purpose: Literal["verify", "change"]
+    purpose: PinPurpose
     number: str = Field(description="where the SMS went: the registered number, or the new one")
     errors: int = 0
 
@@ -172,7 +176,7 @@ class NotificationMessage(BaseModel):
     user: str | None = None
     status: MessageStatus = "requested"
     missing: set[Requirement] = Field(default_factory=set)
-    reason: str | None = None
+    reason: DiscardReason | None = None
     rule: str | None = None
     decided_at: datetime | None = None
 
@@ -204,7 +208,7 @@ class WebhookEvent(_Frozen):
     wrapped as ``{"destination": <bot user id>, "events": [...]}``.
     """
 
-    type: Literal["delivery", "follow", "unfollow", "message"]
+    type: WebhookType
     oa: str
     at: datetime
     webhook_event_id: str
@@ -244,7 +248,14 @@ class WebhookEvent(_Frozen):
 
 
 class SendResult(_Frozen):
-    """What the API answered to a send: 200 with the message id, or 400 with LINE's error body."""
+    """What the API answered to a send, as LINE does (``flowsim.answers``).
+
+    200 (flexible) or 202 (template) when accepted; 422 ``Failed to send
+    messages`` when no user can get it (R2, R4, R8, R9); 400 with LINE's error
+    body for malformed content or ``to``.  ``message_id`` names the engine's
+    record of the message (for ``explain`` and scenario checks) whenever the
+    request was well formed, 422 included; LINE's own answer carries no id.
+    """
 
     status: int
     message_id: str | None = None
@@ -253,7 +264,8 @@ class SendResult(_Frozen):
 
     @property
     def ok(self) -> bool:
-        return self.status == 200
+        """The send was accepted (2xx): delivered, pending, or dropped silently for a block."""
+        return is_accepted(self.status)
 
     def body(self) -> dict[str, Any]:
         if self.ok:

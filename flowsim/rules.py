@@ -1,4 +1,4 @@
-"""The rule and invariant ids of ``flows.md`` with one-line titles.
+"""The rule and invariant ids of ``docs/rules.md`` with one-line titles.
 
 Used to explain outcomes ("discarded by R6: the user has blocked the
 official account") and by the coverage report.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 RULES: dict[str, str] = {
     "R1": "destination is the SHA-256 of the E.164 number",
-    "R2": "a destination that matches no user: 200, no effect, unmatched",
+    "R2": "a destination that matches no user: 422, no effect, unmatched",
     "R3": "numbers from people are normalised to E.164 with a phone library",
     "R4": "only numbers from Japan, Thailand or Taiwan receive messages",
     "R5": "a phone number belongs to at most one account",

@@ -14,25 +14,30 @@ here once, so that the runner never meets an unknown id:
   one of ``text``, ``messages``, ``template``.
 
 Each problem is a :class:`ScenarioFileError` at the offending key or value;
-all problems of a file are reported together.
+all problems of a file are reported together.  Whatever the file's size, an
+error lists a few ids ("… (15,000 in all)"), "did you mean" compares with a
+bounded pool of ids, and only the first problems (those reported in full)
+get either: a file of 15,000 users and 10,000 bad steps is refused at once.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
+import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
-from flowsim import phone
+from flowsim import decisions, phone
 from flowsim.errors import InvalidPhoneNumberError
 from flowsim.machines import ACTION_ARGS
 from flowsim.models import LINE_CHAT
 
-from .errors import ScenarioFileError
+from .errors import MAX_REPORTED, ScenarioFileError
 from .models import DoStep, ExpectStep, Scenario, SendStep, annotate
-from .yamlsource import Positions
+from .yamlsource import Positions, describe_type
 
 
 ARG_KEYS = ("pin", "number", "oa", "text", "value")
@@ -40,18 +45,71 @@ ARG_KEYS = ("pin", "number", "oa", "text", "value")
 #: phonenumbers' parser costs ~0.1 ms a number; suites reuse the same few numbers.
 _normalise = functools.lru_cache(maxsize=4096)(phone.normalise)
 _PHONEISH = re.compile(r"[+0-9][0-9 ()\-.+]*")
+#: A ``to`` meant as a hash (hex digits, at least half a SHA-256 long) but maybe malformed.
+_HASHLIKE = re.compile(r"[0-9A-Fa-f]{32,}")
 _PIN = re.compile(r"[0-9]+")
 _SEND_CONTENT = ("text", "messages", "template")
+#: "Did you mean" compares with at most this many ids; among more, with those nearest in sorted
+#: order, read forwards and backwards (a typo keeps one end of the word).
+HINT_POOL = 200
+#: Ids an error lists: the first in sorted order, then how many there are.
+LISTED_IDS = 5
+#: Problems of a file that get the costly parts of a message ("did you mean", the ids expected):
+#: only the first MAX_REPORTED are shown, the rest only counted.
+DETAILED_PROBLEMS = 2 * MAX_REPORTED
 
 
 def did_you_mean(value: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(value), list(known), n=1, cutoff=0.6)
+    """`` (did you mean 'hanako'?)`` or ``""``; bounded whatever the number of ids (:data:`HINT_POOL`)."""
+    value, known = str(value), list(known)
+    if len(value) > 100:  # no id is a typo of a paragraph
+        return ""
+    pool = known if len(known) <= HINT_POOL else _nearest(value, known, HINT_POOL // 4)
+    close = difflib.get_close_matches(value, pool, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _known(kind: str, known: Iterable[str]) -> str:
-    known = sorted(known)
-    return f"expected one of the {kind}: {', '.join(known)}" if known else f"no {kind} are defined"
+def _nearest(value: str, known: list[str], n: int) -> list[str]:
+    """The ``2 * n`` ids nearest ``value`` in sorted order, and the ``2 * n`` nearest read backwards."""
+    pool: list[str] = []
+    for step, ids in zip((1, -1), _sorted_both_ways(frozenset(known))):
+        at = bisect.bisect_left(ids, value[::step])
+        pool += [k[::step] for k in ids[max(0, at - n):at + n]]
+    return pool
+
+
+@functools.lru_cache(maxsize=4)
+def _sorted_both_ways(known: frozenset[str]) -> tuple[list[str], list[str]]:
+    """The ids sorted, and sorted read backwards (each reversed): sorted once for a file's errors."""
+    return sorted(known), sorted(k[::-1] for k in known)
+
+
+def _listing(known: Iterable[str]) -> str:
+    """``a, b, c`` or, for many, the first :data:`LISTED_IDS` and how many (``""`` for none)."""
+    known = list(known)
+    first = ", ".join(describe_type(k)[1:-1] for k in heapq.nsmallest(LISTED_IDS, known))
+    return first + (f", … ({len(known):,} in all)" if len(known) > LISTED_IDS else "")
+
+
+def classify_to(to: str, users: Any, region: str) -> tuple[str, str]:
+    """What a send's ``to:`` names: ``("user", id)``, ``("hash", hex)`` or ``("unknown", to)``.
+
+    A known user id wins; then a well-formed hash; then a string of hex digits
+    at least 32 long, taken as a hash as written so that the API answers it
+    (400, property ``to``, when it is not 64 lowercase hex: an upper-case or
+    truncated hash is a send LINE refuses, not a typo in the file); then a
+    phone number, normalised in ``region`` and hashed (raises
+    :class:`InvalidPhoneNumberError`).  Anything else is unknown.
+    """
+    if phone.is_hash(to):
+        return "hash", to
+    if to in users:
+        return "user", to
+    if _HASHLIKE.fullmatch(to):
+        return "hash", to
+    if _PHONEISH.fullmatch(to):
+        return "hash", phone.hash_number(_normalise(to, region))
+    return "unknown", to
 
 
 class _Checker:
@@ -67,18 +125,30 @@ class _Checker:
         line, col = self.pos.of_key(where) if key else self.pos.of_value(where)
         self.problems.append(ScenarioFileError(self.path, line, col, message))
 
+    def hint(self, value: str, known: Collection[str]) -> str:
+        """"Did you mean", for the first :data:`DETAILED_PROBLEMS` problems."""
+        return did_you_mean(value, known) if len(self.problems) < DETAILED_PROBLEMS else ""
+
+    def listing(self, known: Collection[str]) -> str:
+        """The ids expected (a few), for the first problems; how many, for the rest."""
+        return _listing(known) if len(self.problems) < DETAILED_PROBLEMS else f"{len(known):,} of them"
+
+    def expected(self, kind: str, known: Collection[str]) -> str:
+        listing = self.listing(known)
+        return f"expected one of the {kind}: {listing}" if listing else f"no {kind} are defined"
+
     def oa(self, where: tuple[Any, ...], oa_id: str, what: str = "official account", key: bool = False) -> bool:
         if oa_id in self.oas:
             return True
-        self.fail(where, f"unknown {what} {oa_id!r}{did_you_mean(oa_id, self.oas)}; "
-                         f"{_known('official accounts', self.oas)}", key=key)
+        self.fail(where, f"unknown {what} {describe_type(oa_id)}{self.hint(oa_id, self.oas)}; "
+                         f"{self.expected('official accounts', self.oas)}", key=key)
         return False
 
     def user(self, where: tuple[Any, ...], user_id: str) -> bool:
         if user_id in self.users:
             return True
-        self.fail(where, f"unknown user {user_id!r}{did_you_mean(user_id, self.users)}; "
-                         f"{_known('users', self.users)}")
+        self.fail(where, f"unknown user {describe_type(user_id)}{self.hint(user_id, self.users)}; "
+                         f"{self.expected('users', self.users)}")
         return False
 
     # ------------------------------------------------------------ world
@@ -141,19 +211,17 @@ class _Checker:
         elif not given:
             self.fail(w, "a send needs its content; expected one of text, messages, template", key=True)
         to = spec.to
-        if phone.is_hash(to):
-            annotate(spec, "_to", ("hash", to))
-        elif to in self.users:
-            annotate(spec, "_to", ("user", to))
-        elif _PHONEISH.fullmatch(to):
-            try:
-                annotate(spec, "_to", ("hash", phone.hash_number(_normalise(to, "JP"))))
-            except InvalidPhoneNumberError as exc:
-                self.fail((*w, "to"), f"{exc} (R3); expected a user id, a phone number or a 64-hex hash")
+        try:
+            kind, value = classify_to(to, self.users, decisions.DEFAULT_REGION)
+        except InvalidPhoneNumberError as exc:
+            self.fail((*w, "to"), f"{exc} (R3); expected a user id, a phone number or a 64-hex hash")
+            return
+        if kind != "unknown":
+            annotate(spec, "_to", (kind, value))
         else:
-            hint = did_you_mean(to, self.users)
-            self.fail((*w, "to"), f"unknown user {to!r}{hint}; expected a user id "
-                      f"({', '.join(sorted(self.users)) or 'none defined'}), a phone number or a 64-hex hash")
+            hint = self.hint(to, self.users)
+            self.fail((*w, "to"), f"unknown user {describe_type(to)}{hint}; expected a user id "
+                      f"({self.listing(self.users) or 'none defined'}), a phone number or a 64-hex hash")
 
     def resolve_user(self, where: tuple[Any, ...], given: str | None, what: str) -> str | None:
         if given is not None:
@@ -162,7 +230,7 @@ class _Checker:
             return next(iter(self.users))
         self.fail(where, f"{what} needs `user:` when the scenario has "
                   f"{'no users' if not self.users else 'several users'}; "
-                  f"{_known('users', self.users)}", key=True)
+                  f"{self.expected('users', self.users)}", key=True)
         return None
 
     def do(self, where: tuple[Any, ...], step: DoStep) -> None:
@@ -184,6 +252,15 @@ class _Checker:
             self.fail((*where, "pin"), f"pin {step.pin!r}; expected `last` (the PIN in the newest SMS) "
                       "or digits (quote them: \"012345\")")
 
+    @functools.cached_property
+    def sends_named(self) -> dict[str, int]:
+        """Every ``as:`` name of the file and the line of its first send (built when first needed)."""
+        named: dict[str, int] = {}
+        for s in self.s.steps:
+            if isinstance(s, SendStep) and s.as_ is not None:
+                named.setdefault(s.as_, s.line)
+        return named
+
     def expect(self, where: tuple[Any, ...], step: ExpectStep, names: dict[str, int]) -> None:
         spec = step.expect
         w = (*where, "expect")
@@ -195,7 +272,7 @@ class _Checker:
         if needs_user or given_user is not None:
             if given_user is None and len(self.users) != 1:
                 self.fail(w, f"`{needs_user[0]}` is about one user's app and needs `user:`; "
-                          f"{_known('users', self.users)}", key=True)
+                          f"{self.expected('users', self.users)}", key=True)
             else:
                 annotate(step, "_user", self.resolve_user(user_where, given_user, "expect"))
         for field in ("chats", "webhooks", "sent_count"):
@@ -203,11 +280,11 @@ class _Checker:
                 self.oa((*w, field, oa_id), oa_id, key=True)
         for name in spec.message or {}:
             if name not in names:
-                later = next((s.line for s in self.s.steps if isinstance(s, SendStep) and s.as_ == name), None)
+                later = self.sends_named.get(name)
                 why = (f"it is given by a later step (line {later})" if later
-                       else f"no send has `as: {name}`{did_you_mean(name, names)}")
-                self.fail((*w, "message", name), f"unknown message name {name!r}: {why}; "
-                          f"expected a name from an earlier send's `as:` ({', '.join(names) or 'none yet'})",
+                       else f"no send has `as: {name}`{self.hint(name, names)}")
+                self.fail((*w, "message", name), f"unknown message name {describe_type(name)}: {why}; "
+                          f"expected a name from an earlier send's `as:` ({self.listing(names) or 'none yet'})",
                           key=True)
 
 

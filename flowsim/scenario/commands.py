@@ -4,7 +4,7 @@ Loaded lazily by :mod:`flowsim.cli`.  Imports are kept lean: ``flowsim run``
 must start fast and never import Textual; ``jsonschema`` and ``json`` are
 only imported by the commands that need them.
 
-Exit codes (``scenarios.md``): 0 all passed; 1 some scenario failed; 2 bad
+Exit codes (``docs/scenarios.md``): 0 all passed; 1 some scenario failed; 2 bad
 input (an invalid file, a missing path, an unreadable catalogue).  Bad input
 never shows a Python traceback; an unexpected exception inside the engine
 is reported as an internal error of that scenario (exit 1) with its type

@@ -4,26 +4,34 @@ Every problem with a scenario file (unreadable bytes, broken YAML, a key of
 the wrong type, an unknown user id ...) becomes a :class:`ScenarioFileError`
 that points at ``file:line:column`` (1-based, like compilers and editors
 expect) and says what was expected.  A file can have several problems;
-loading reports all of them (``.errors``), the first one being the
+loading reports them together (``.errors``), the first one being the
 exception itself, so that QA fixes a file in one round instead of many.
+At most :data:`MAX_REPORTED` are kept, the first in file order; the rest are
+counted (``… and 9,990 more problems``), so a file with ten thousand bad
+steps gives a screenful, not a gigabyte.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+#: Problems of one file that are reported in full.
+MAX_REPORTED = 10
+
 
 class ScenarioFileError(ValueError):
     """A scenario file that is not valid.  ``str()`` is ``path:line:col: message``."""
 
     def __init__(self, path: str, line: int, column: int, message: str,
-                 others: Sequence[ScenarioFileError] = ()) -> None:
+                 others: Sequence[ScenarioFileError] = (), omitted: int = 0) -> None:
         self.path = str(path)
         self.line = line
         self.column = column
         self.message = message
         #: Further problems found in the same file (the first one is ``self``).
         self.others: list[ScenarioFileError] = list(others)
+        #: Problems found after the first :data:`MAX_REPORTED`, counted but not kept.
+        self.omitted = omitted
         super().__init__(f"{self.path}:{line}:{column}: {message}")
 
     @property
@@ -33,7 +41,8 @@ class ScenarioFileError(ValueError):
 
     @classmethod
     def collect(cls, problems: Sequence[ScenarioFileError]) -> ScenarioFileError:
-        """One exception for several problems: sorted by position, duplicates dropped."""
+        """One exception for several problems: sorted by position, duplicates dropped, the first
+        :data:`MAX_REPORTED` kept."""
         seen: set[tuple[int, int, str]] = set()
         unique = []
         for p in sorted(problems, key=lambda p: (p.line, p.column)):
@@ -41,12 +50,16 @@ class ScenarioFileError(ValueError):
             if key not in seen:
                 seen.add(key)
                 unique.append(p)
-        first, *rest = unique
-        return cls(first.path, first.line, first.column, first.message, rest)
+        omitted = sum(p.omitted for p in unique) + max(0, len(unique) - MAX_REPORTED)
+        first, *rest = unique[:MAX_REPORTED]
+        return cls(first.path, first.line, first.column, first.message, rest, omitted)
 
     def report(self) -> str:
-        """Every problem, one per line."""
-        return "\n".join(str(e) for e in self.errors)
+        """Every problem kept, one per line, and how many more there are."""
+        lines = [str(e) for e in self.errors]
+        if self.omitted:
+            lines.append(f"… and {self.omitted:,} more problem{'s' if self.omitted != 1 else ''} in this file")
+        return "\n".join(lines)
 
     def __reduce__(self):  # picklable across pytest-xdist workers
-        return (type(self), (self.path, self.line, self.column, self.message, self.others))
+        return (type(self), (self.path, self.line, self.column, self.message, self.others, self.omitted))

@@ -5,7 +5,7 @@
 gives a :class:`StepResult` that can summarise itself in one line or report
 in full (expected against actual, and the transcript of the chats involved).
 
-Decisions where ``scenarios.md`` is silent:
+Decisions where the scenario format (``docs/scenarios.md``) is silent:
 
 * ``line_chat``, ``chats`` and ``webhooks`` compare what is new since the
   previous check of the same chat / OA, and that "previous check" moves on
@@ -40,6 +40,7 @@ from flowsim.engine import Simulation
 from flowsim.errors import FlowsimError
 from flowsim.models import LINE_CHAT, ChatMessage, SendResult, WebhookEvent
 
+from .checks import classify_to
 from .models import AdvanceStep, AdvanceToStep, DoStep, ExpectSpec, ExpectStep, Scenario, SendStep
 from .types import ApiCheck, ChatItem, MessageCheck, WebhookItem
 
@@ -448,12 +449,11 @@ def _at(value: datetime | timedelta | None, start: datetime) -> datetime | None:
 
 
 def _classify_to(to: str, sim: Simulation) -> tuple[str, str]:
-    """For scenarios built in code without the loader's checks."""
-    if phone.is_hash(to):
-        return "hash", to
-    if to in sim.users:
-        return "user", to
-    return "hash", phone.hash_number(phone.normalise(to, sim.default_region))
+    """For scenarios built in code without the loader's checks (an unknown ``to`` is read as a number)."""
+    kind, value = classify_to(to, sim.users, sim.default_region)
+    if kind == "unknown":
+        return "hash", phone.hash_number(phone.normalise(to, sim.default_region))
+    return kind, value
 
 
 def _needs_user(spec: ExpectSpec) -> bool:

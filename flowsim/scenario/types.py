@@ -17,11 +17,9 @@ from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from .timeparse import DURATION_EXAMPLES, DURATION_PATTERN, format_duration, parse_duration, parse_time
 from .yamlsource import RawFloat, RawInt, describe_type
 
-CHAT_KINDS = ("received", "setup", "phone_auth", "phone_changed", "notification")
-SECTIONS = ("consent", "phone_auth")
-WEBHOOK_TYPES = ("delivery", "follow", "unfollow", "message")
-MESSAGE_STATUSES = ("delivered", "pending", "expired", "unmatched", "discarded")
-DISCARD_REASONS = ("blocked", "country", "privacy_policy", "consent_rejected", "no_number")
+from flowsim.vocabulary import CHAT_KINDS, DISCARD_REASONS, WEBHOOK_TYPES
+from flowsim.vocabulary import SETUP_SECTIONS as SECTIONS
+from flowsim.vocabulary import VISIBLE_STATUSES as MESSAGE_STATUSES
 
 
 def text_of(value: Any) -> str:

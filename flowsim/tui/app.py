@@ -457,7 +457,7 @@ class FlowsimApp(App[None]):
                 self.notify(str(exc), title="Send", severity="error")
                 return
             if result.ok:
-                self.notify(f"API 200 · {result.message_id}", timeout=2)
+                self.notify(f"API {result.status} · {result.message_id}", timeout=2)
             else:
                 self.notify(f"API {result.status}: {result.error}", severity="error")
             self.refresh_all()

@@ -21,10 +21,10 @@ def _nothing_visible(sim, user_id, oa="shop"):
 
 @pytest.mark.rules("R9", "R16")
 def test_R9_consent_rejected_on_arrival_nothing_appears_and_the_message_is_discarded(sim):
-    """R9: nothing appears (R16: no 'received'), discarded (consent_rejected), not counted."""
+    """R9: answered 422, nothing appears (R16: no 'received'), discarded (consent_rejected), not counted."""
     add_user(sim, "hanako", HANAKO, consent="rejected")
     sent = sim.send_text("shop", sha(HANAKO), "hello")
-    assert sent.status == 200
+    assert sent.status == 422 and sent.error == "Failed to send messages"
     msg = sim.message(sent.message_id)
     assert (msg.status, msg.reason, msg.rule) == ("discarded", "consent_rejected", "R9")
     assert _nothing_visible(sim, "hanako")

@@ -126,16 +126,19 @@ MALFORMED = [
 @pytest.mark.rules("R1")
 @pytest.mark.parametrize("to", MALFORMED, ids=lambda v: repr(v)[:12])
 @pytest.mark.parametrize("send", ["text", "flexible", "template"])
-def test_R1_a_malformed_destination_is_a_malformed_hash_error_and_nothing_is_sent(world, to, send):
-    """R1: ``to`` must be 64 lowercase hex digits; anything else raises before the API call is logged."""
+def test_R1_a_malformed_destination_is_answered_400_and_nothing_is_sent(world, to, send):
+    """R1: ``to`` must be 64 lowercase hex digits; anything else is LINE's 400 naming ``to``, no message."""
     calls = {
         "text": lambda: world.send_text("shop", to, "hi"),
         "flexible": lambda: world.send_flexible("shop", to, [{"type": "text", "text": "hi"}]),
         "template": lambda: world.send_template("shop", to, "shipment_completed_ja"),
     }
-    error = _raises(MalformedHashError, calls[send], repr(to), "lowercase hex SHA-256", "64 characters")
-    assert isinstance(error, ValueError) and error.value == to
-    assert world.messages == {} and world.log.of_type(ApiCalled) == []
+    result = calls[send]()
+    assert result.status == 400 and not result.ok and result.message_id is None
+    assert result.body() == {"message": "The request body has 1 error(s)",
+                             "details": [{"message": "The value must be a valid SHA-256 digest.", "property": "to"}]}
+    assert world.messages == {}
+    assert [(c.status, c.message_id) for c in world.log.of_type(ApiCalled)] == [(400, None)]
 
 
 @pytest.mark.rules("R1")

@@ -40,10 +40,10 @@ def test_R1_R3_a_user_added_with_a_national_form_is_reached_by_the_hash_of_the_e
 @pytest.mark.rules("R3", "R2")
 @pytest.mark.parametrize("typed", ["08000001234", "080-0000-1234", "+81-80-0000-1234", "+81 80 0000 1234", "818000001234"])
 def test_R3_R2_a_hash_of_a_non_e164_form_matches_nobody(sim, typed):
-    """R3: a hash computed from a non-E.164 form does not match; R2: it is simply unmatched."""
+    """R3: a hash computed from a non-E.164 form does not match; R2: it is unmatched, answered 422."""
     add_user(sim, "hanako", HANAKO, consent="agreed")
     sent = sim.send_text("shop", sha(typed), "hello")
-    assert sent.status == 200
+    assert sent.status == 422
     assert sim.message(sent.message_id).status == "unmatched"
     assert sim.message(sent.message_id).rule == "R2"
     assert line_kinds(sim, "hanako") == []
@@ -104,12 +104,13 @@ def test_R3_add_user_reads_national_forms_in_its_region_or_the_default_region():
 
 
 @pytest.mark.rules("R2", "R16")
-def test_R2_R16_an_unmatched_destination_is_accepted_and_has_no_visible_effect(sim):
-    """R2: 200, status unmatched, no message, no webhook, not counted; R16: no 'received'."""
+def test_R2_R16_an_unmatched_destination_is_refused_422_and_has_no_visible_effect(sim):
+    """R2: 422 "Failed to send messages", status unmatched, no message, no webhook, not counted; R16: no 'received'."""
     add_user(sim, "hanako", HANAKO, consent="agreed")
     before = len(sim.log)
     sent = sim.send_text("shop", sha(NOBODY), "hello")
-    assert sent.status == 200 and sent.ok and sent.message_id
+    assert sent.status == 422 and not sent.ok and sent.message_id
+    assert sent.body() == {"message": "Failed to send messages"}
     msg = sim.message(sent.message_id)
     assert (msg.status, msg.rule, msg.user) == ("unmatched", "R2", None)
     assert all_chat_messages(sim, "hanako") == []
@@ -134,10 +135,10 @@ def test_R4_numbers_from_japan_thailand_and_taiwan_receive(sim, number):
 @pytest.mark.rules("R4", "R16")
 @pytest.mark.parametrize("number", [JOHN, "+447700900123", "+8613800138000", "+821012345678"])
 def test_R4_a_matched_user_with_a_number_from_elsewhere_gets_nothing(sim, number):
-    """R4: discarded (reason ``country``), nothing appears (R16: no 'received'), no webhook, not counted."""
+    """R4: answered 422, discarded (reason ``country``), nothing appears (R16: no 'received'), no webhook, not counted."""
     add_user(sim, "u", number, consent="agreed")
     sent = sim.send_text("shop", sha(number), "hello")
-    assert sent.status == 200
+    assert sent.status == 422 and sent.body() == {"message": "Failed to send messages"}
     msg = sim.message(sent.message_id)
     assert (msg.status, msg.reason, msg.rule, msg.user) == ("discarded", "country", "R4", "u")
     assert all_chat_messages(sim, "u") == []

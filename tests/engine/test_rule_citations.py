@@ -1,4 +1,4 @@
-"""Every rule R1-R30 and invariant I1-I5 of flows.md is cited by at least one
+"""Every rule R1-R30 and invariant I1-I5 of docs/rules.md is cited by at least one
 engine test, through the ``rules`` marker *and* in the test's name or docstring.
 
 Citations are read from the test files with :mod:`ast`, so the check does not

@@ -90,7 +90,7 @@ def test_run_defaults_to_scenarios_dir(tmp_path, monkeypatch):
 def test_catalogue_option_extends_templates_R29(tmp_path):
     path = scenario(tmp_path, "custom", """\
       - send: {from: shop, to: hanako, template: {key: my_custom_template}}
-      - expect: {api: 200}
+      - expect: {api: 202}
     """)
     assert invoke("run", str(path)).exit_code == 1
     cat = tmp_path / "cat.toml"

@@ -233,3 +233,35 @@ def test_unreadable_sub_folder_is_reported_and_the_rest_runs(tmp_path: Path, mon
     for command in (validate_command, coverage_command):
         result = CliRunner().invoke(command, [str(tmp_path)])
         assert result.exit_code == 2 and "cannot read the directory (Permission denied)" in result.output
+
+
+@pytest.mark.parametrize("named", ["nobody", "u{i:05d}x"], ids=["unknown", "near-miss"])
+def test_thousands_of_errors_are_a_bounded_list(tmp_path: Path, named):
+    """15,000 users and 10,000 steps naming a user who is not one: ten errors, then a count; each lists a few ids."""
+    from flowsim.scenario.errors import MAX_REPORTED
+
+    path = tmp_path / "many.yaml"
+    users = "".join(f"  u{i:05d}: {{phone: null}}\n" for i in range(15_000))
+    steps = "".join(f"  - {{do: agree, user: {named.format(i=i)}}}\n" for i in range(10_000))
+    path.write_text(f"name: many\nusers:\n{users}steps:\n{steps}")
+    result = run_cli(str(path))
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert len(lines) == MAX_REPORTED + 2, result.output[:3000]
+    assert lines[-2].strip() == f"… and {10_000 - MAX_REPORTED:,} more problems in this file"
+    assert_bad_input(lines[0], str(path), 15_004, 23, "expected one of the users: u00000, u00001")
+    for line in lines[:MAX_REPORTED]:
+        assert len(line) < 300 and "(15,000 in all)" in line
+    if named != "nobody":
+        assert "unknown user 'u00000x' (did you mean 'u00000'?)" in lines[0]
+        assert "unknown user 'u00009x' (did you mean 'u00009'?)" in lines[MAX_REPORTED - 1]
+
+
+def test_did_you_mean_among_many_ids_looks_at_both_ends():
+    """Among more ids than HINT_POOL, the nearest in sorted order forwards and backwards: a typo at either end."""
+    from flowsim.scenario.checks import HINT_POOL, did_you_mean
+
+    ids = [f"user{i:05d}" for i in range(10 * HINT_POOL)] + ["hanako"]
+    assert did_you_mean("user01234x", ids) == " (did you mean 'user01234'?)"
+    assert did_you_mean("xanako", ids) == " (did you mean 'hanako'?)"
+    assert did_you_mean("x" * 1000, ids) == ""

@@ -304,3 +304,20 @@ def test_perform_runs_a_step_from_outside_the_file_like_a_file_step():
     assert not bad.ok and "nobody" in bad.error
     with pytest.raises(ScenarioFileError, match="did you mean 'text'"):
         step_from_data({"send": {"from": "shop", "to": "hanako", "txt": "Hi"}}, "form")
+
+
+@pytest.mark.rules("R1", "R2")
+def test_api_sees_400_for_a_malformed_hash_and_422_for_an_unmatched_one_R1_R2():
+    """A ``to`` of hex digits that is not 64 lowercase hex is sent as written: LINE's 400 naming ``to``, no file error."""
+    run = run_steps("""\
+      - send: {from: shop, to: 3D06A39D40790F11761295E053029378AE28C4B4F6F301693005E079F3D4CA64, text: hi}
+      - expect: {api: {status: 400, message: "to: The value must be a valid SHA-256 digest."}}
+      - send: {from: shop, to: c2dfe7f62d024dd78ce795b7d36d7490023bdb4d505e857ecac156789eb7dc44, text: hi}
+        as: nobody
+      - expect: {api: {status: 422, message: Failed to send messages}, message: {nobody: unmatched}}
+      - send: {from: shop, to: hanako, template: {key: shipment_completed_ja}}
+      - expect: {api: 202}
+      - expect: {api: 200}
+    """)
+    result = failure(run)
+    assert result.index == 6 and result.mismatches[0].actual.status == 202
