@@ -113,7 +113,7 @@ async def steps(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
         return 400, line.error(f"The request has {len({d['property'] for d in details})} invalid step(s)", details)
     answers = []
     ok = True
-    for step in parsed:
+    for number, step in enumerate(parsed):
         sandbox.clock.sync()
         before, position, last_send = sandbox.sim.now, sandbox.event_position, sandbox.run.last_send
         try:
@@ -122,6 +122,7 @@ async def steps(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
             log.exception("flowsim sandbox: step %r failed unexpectedly", step)
             return 422, line.error(f"the step failed unexpectedly: {type(exc).__name__}: {exc}")
         sandbox.clock.moved(sandbox.sim.now - before)
+        result.index = number  # "step 1" of this request, not of the world's file
         sent = sandbox.run.last_send if sandbox.run.last_send is not last_send else None
         answers.append(step_answer(result, sandbox.events_since(position), sent))
         if not result.ok:
