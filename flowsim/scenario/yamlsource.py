@@ -12,7 +12,9 @@ Decisions (a mature tool's reading where YAML is loose):
   refused before it is read; NUL bytes (binary junk) and bytes that are not
   UTF-8 are refused with the position of the first bad byte; aliases may not
   expand to more than :data:`MAX_NODES` values (the "billion laughs" bomb
-  costs nothing to compose but everything to expand); nesting is limited to
+  costs nothing to compose but everything to expand; the values written out
+  are bounded by the file's size, so only what aliases repeat is counted: a
+  plain 1 MiB file of 65,000 steps is no bomb); nesting is limited to
   :data:`MAX_DEPTH`; recursive aliases are refused.
 * **Mapping keys are text**: a key is the scalar as written (``no:`` is the
   key ``"no"``, not ``False``); duplicate keys are errors, not "last wins".
@@ -73,7 +75,7 @@ class _Loader(_Loader):  # type: ignore[no-redef,valid-type,misc]
 
 #: Files larger than this are refused before reading (a scenario is a few KiB).
 MAX_BYTES = 1024 * 1024
-#: Values a document may expand to, counting each alias use again.
+#: Values that aliases may add to a document (each use of an alias counts what it repeats).
 MAX_NODES = 100_000
 #: Nesting depth of mappings and lists.
 MAX_DEPTH = 64
@@ -367,14 +369,14 @@ def _fast_convert(root: Any) -> Any:
     About twice as fast as :class:`_Converter`, which reruns on anything
     unusual to give the precise error or handle merge keys.
     """
-    count = 0
+    count = 0  # values repeated by aliases: a collection met again counts its items again
+    seen: set[int] = set()
     construct_int = _constructor.construct_yaml_int
     construct_float = _constructor.construct_yaml_float
     construct_bool = _constructor.construct_yaml_bool
 
     def convert(node: Any, depth: int) -> Any:
         nonlocal count
-        count += 1
         cls = node.__class__
         if cls is ScalarNode:
             tag = node.tag
@@ -391,8 +393,15 @@ def _fast_convert(root: Any) -> Any:
             if tag == _FLOAT:
                 return RawFloat(construct_float(node), node.value)
             raise _Unusual
-        if depth >= MAX_DEPTH or count > MAX_NODES:
+        if depth >= MAX_DEPTH:
             raise _Unusual
+        ident = id(node)
+        if ident in seen:
+            count += len(node.value)
+            if count > MAX_NODES:
+                raise _Unusual
+        else:
+            seen.add(ident)
         if cls is MappingNode:
             if node.tag != _MAP:
                 raise _Unusual
@@ -418,24 +427,21 @@ def _fast_convert(root: Any) -> Any:
 class _Converter:
     """The careful conversion: positions of every value and key, precise errors."""
 
-    __slots__ = ("name", "values", "keys", "count", "active")
+    __slots__ = ("name", "values", "keys", "count", "active", "seen")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.values: dict[Path, Position] = {}
         self.keys: dict[Path, Position] = {}
-        self.count = 0
+        self.count = 0  # values repeated by aliases, as in _fast_convert
         self.active: set[int] = set()
+        self.seen: set[int] = set()
 
     def error(self, node: Any, message: str) -> ScenarioFileError:
         mark = node.start_mark
         return ScenarioFileError(self.name, mark.line + 1, mark.column + 1, message)
 
     def convert(self, node: Any, path: Path, depth: int) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES:
-            raise self.error(node, f"the document expands to more than {MAX_NODES} values (an alias bomb?); "
-                                   "expected a plain scenario file")
         mark = node.start_mark
         self.values[path] = (mark.line + 1, mark.column + 1)
         if type(node) is ScalarNode:
@@ -445,6 +451,13 @@ class _Converter:
         ident = id(node)
         if ident in self.active:
             raise self.error(node, "a recursive alias; expected a tree of plain values")
+        if ident in self.seen:
+            self.count += len(node.value)
+            if self.count > MAX_NODES:
+                raise self.error(node, f"aliases repeat more than {MAX_NODES:,} values (an alias bomb?); "
+                                       "expected a plain scenario file")
+        else:
+            self.seen.add(ident)
         self.active.add(ident)
         try:
             if type(node) is MappingNode:
