@@ -22,8 +22,6 @@ get either: a file of 15,000 users and 10,000 bad steps is refused at once.
 
 from __future__ import annotations
 
-import bisect
-import difflib
 import functools
 import heapq
 import re
@@ -36,6 +34,7 @@ from flowsim.machines import ACTION_ARGS
 from flowsim.models import LINE_CHAT
 
 from .errors import MAX_REPORTED, ScenarioFileError
+from .hints import did_you_mean
 from .models import DoStep, ExpectStep, Scenario, SendStep, annotate
 from .yamlsource import Positions, describe_type
 
@@ -49,39 +48,11 @@ _PHONEISH = re.compile(r"[+0-9][0-9 ()\-.+]*")
 _HASHLIKE = re.compile(r"[0-9A-Fa-f]{32,}")
 _PIN = re.compile(r"[0-9]+")
 _SEND_CONTENT = ("text", "messages", "template")
-#: "Did you mean" compares with at most this many ids; among more, with those nearest in sorted
-#: order, read forwards and backwards (a typo keeps one end of the word).
-HINT_POOL = 200
 #: Ids an error lists: the first in sorted order, then how many there are.
 LISTED_IDS = 5
 #: Problems of a file that get the costly parts of a message ("did you mean", the ids expected):
 #: only the first MAX_REPORTED are shown, the rest only counted.
 DETAILED_PROBLEMS = 2 * MAX_REPORTED
-
-
-def did_you_mean(value: str, known: Iterable[str]) -> str:
-    """`` (did you mean 'hanako'?)`` or ``""``; bounded whatever the number of ids (:data:`HINT_POOL`)."""
-    value, known = str(value), list(known)
-    if len(value) > 100:  # no id is a typo of a paragraph
-        return ""
-    pool = known if len(known) <= HINT_POOL else _nearest(value, known, HINT_POOL // 4)
-    close = difflib.get_close_matches(value, pool, n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _nearest(value: str, known: list[str], n: int) -> list[str]:
-    """The ``2 * n`` ids nearest ``value`` in sorted order, and the ``2 * n`` nearest read backwards."""
-    pool: list[str] = []
-    for step, ids in zip((1, -1), _sorted_both_ways(frozenset(known))):
-        at = bisect.bisect_left(ids, value[::step])
-        pool += [k[::step] for k in ids[max(0, at - n):at + n]]
-    return pool
-
-
-@functools.lru_cache(maxsize=4)
-def _sorted_both_ways(known: frozenset[str]) -> tuple[list[str], list[str]]:
-    """The ids sorted, and sorted read backwards (each reversed): sorted once for a file's errors."""
-    return sorted(known), sorted(k[::-1] for k in known)
 
 
 def _listing(known: Iterable[str]) -> str:

@@ -6,12 +6,13 @@ Every failure is a :class:`ScenarioFileError` at ``file:line:col`` that says
 what was expected; several problems in one file are reported together.
 Pydantic's error locations are mapped back to YAML positions by walking the
 location along the recorded paths (components that are not keys of the file,
-such as union tags, are skipped).
+such as union tags, are skipped).  Every error is located, but only the first
+ones in file order get a message (with its "did you mean"): the rest are
+counted, so a file of 60,000 bad steps costs little more than validating it.
 """
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
@@ -19,8 +20,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from . import hints
 from .checks import check
-from .errors import ScenarioFileError
+from .errors import MAX_REPORTED, ScenarioFileError
 from .models import STEP_KINDS, Scenario, Step, annotate
 from .yamlsource import Positions, describe_type, parse, read_text
 
@@ -39,6 +41,7 @@ def loads_scenario(text: str, name: str = "<string>") -> Scenario:
     return scenario_from_data(data, name, positions)
 
 
+@hints.budget()
 def scenario_from_data(data: Any, name: str = "<data>", positions: Positions | None = None) -> Scenario:
     """Validate already-parsed data (positions unknown → errors point at 1:1 of ``name``)."""
     positions = positions or Positions()
@@ -65,6 +68,7 @@ def _step_adapter() -> TypeAdapter[Step]:
     return TypeAdapter(Step)
 
 
+@hints.budget()
 def step_from_data(data: Any, name: str = "<step>") -> Step:
     """One step (``{"send": {...}, "as": ...}``) from plain data, validated like a step of a file.
 
@@ -101,28 +105,46 @@ def _dotted(path: tuple[Any, ...]) -> str:
 
 
 def _from_pydantic(exc: ValidationError, positions: Positions, name: str) -> list[ScenarioFileError]:
-    problems = []
-    for err in exc.errors():
+    """The first :data:`MAX_REPORTED` errors in file order, the last counting the others (``omitted``)."""
+    located = []
+    for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         kind = err["type"]
-        path = _walk(loc, positions)
         if kind == "missing":
-            parent = _walk(loc[:-1], positions)
-            line, col = positions.of_key(parent) if parent else positions.of_value(())
-            where = _dotted(parent)
-            message = (f"missing required key {loc[-1]!r}"
-                       f"{' in ' + where if where else ''}; expected `{loc[-1]}:` here")
+            path = _walk(loc[:-1], positions)
+            line, col = positions.of_key(path) if path else positions.of_value(())
         elif kind == "unknown_key":
-            key = err["ctx"]["key"]
-            line, col = positions.of_key((*path, key))
-            where = _dotted(path)
-            message = (f"{where}: " if where else "") + err["msg"]
+            path = _walk(loc, positions)
+            line, col = positions.of_key((*path, err["ctx"]["key"]))
         else:
+            path = _walk(loc, positions)
             line, col = positions.of_value(path)
-            where = _dotted(path)
-            message = (f"{where}: " if where else "") + _message(err)
-        problems.append(ScenarioFileError(name, line, col, message))
+        located.append((line, col, kind, err, path))
+    located.sort(key=lambda item: (item[0], item[1]))
+    problems: list[ScenarioFileError] = []
+    seen: set[tuple[Any, ...]] = set()
+    with hints.budget(MAX_REPORTED):
+        for line, col, kind, err, path in located:
+            if len(problems) < MAX_REPORTED:
+                message = _located_message(kind, err, path)
+                key: tuple[Any, ...] = (line, col, message)
+            else:
+                key = (line, col, kind, err["msg"])  # counted, not worded
+            if key not in seen:
+                seen.add(key)
+                if len(problems) < MAX_REPORTED:
+                    problems.append(ScenarioFileError(name, line, col, message))
+    problems[-1].omitted = len(seen) - len(problems)
     return problems
+
+
+def _located_message(kind: str, err: dict[str, Any], path: tuple[Any, ...]) -> str:
+    where = _dotted(path)
+    if kind == "missing":
+        missing = err["loc"][-1]
+        return f"missing required key {missing!r}{' in ' + where if where else ''}; expected `{missing}:` here"
+    prefix = f"{where}: " if where else ""
+    return prefix + (err["msg"] if kind == "unknown_key" else _message(err))
 
 
 def _message(err: dict[str, Any]) -> str:
@@ -136,8 +158,7 @@ def _message(err: dict[str, Any]) -> str:
         return str(err["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
         options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.6)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = hints.did_you_mean(value, options)
         return f"{found} is not allowed{hint}; expected one of: {', '.join(options)}"
     if kind in ("string_type", "string_sub_type"):
         return f"expected text, found {found}"
@@ -168,11 +189,13 @@ def _step_kind_message(value: Any) -> str:
     if len(present) > 1:
         both = " and ".join(f"`{k}`" for k in present)
         return f"one step has both {both}; expected exactly one of {kinds} per step (split it into steps)"
-    keys = [str(k) for k in value]
-    hints = []
-    for key in keys:
-        close = difflib.get_close_matches(key, STEP_KINDS, n=1, cutoff=0.6)
-        if close:
-            hints.append(f"{key!r} → did you mean {close[0]!r}?")
-    hint = f" ({'; '.join(hints)})" if hints else ""
-    return f"a step needs one of its kinds; expected exactly one of {kinds}; found keys {', '.join(keys) or 'none'}{hint}"
+    keys = [describe_type(k)[1:-1] if isinstance(k, str) else str(k) for k in list(value)[:_KEYS_SHOWN]]
+    found = ", ".join(keys) + (f", … ({len(value):,} keys)" if len(value) > _KEYS_SHOWN else "")
+    close = [(key, hints.close_match(key, STEP_KINDS)) for key in keys]
+    hint = "; ".join(f"{key!r} → did you mean {kind!r}?" for key, kind in close if kind)
+    hint = f" ({hint})" if hint else ""
+    return f"a step needs one of its kinds; expected exactly one of {kinds}; found keys {found or 'none'}{hint}"
+
+
+#: Keys of a step without a kind that its error names.
+_KEYS_SHOWN = 5

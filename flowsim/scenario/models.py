@@ -22,7 +22,6 @@ Decisions where the scenario format (``docs/scenarios.md``) is silent:
 
 from __future__ import annotations
 
-import difflib
 from datetime import datetime, timedelta
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -41,6 +40,7 @@ from flowsim.machines import ACTIONS
 from flowsim.rules import INVARIANTS, RULE_IDS
 from flowsim.vocabulary import ConsentSetting, ConsentState, Country, Language, Screen
 
+from .hints import did_you_mean
 from .types import (
     ApiCheckType,
     ChatItemType,
@@ -52,9 +52,10 @@ from .types import (
     WebhookItemType,
     plain,
 )
+from .yamlsource import describe_type
 
 STEP_KINDS: tuple[str, ...] = ("send", "do", "advance", "advance_to", "expect")
-Action = Literal[ACTIONS]  # type: ignore[valid-type]
+Action = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
 CoverId = Literal[tuple(RULE_IDS) + tuple(INVARIANTS)]  # type: ignore[valid-type]
 Consent = ConsentState
 NonNegative = Annotated[int, Field(ge=0)]
@@ -93,11 +94,10 @@ class _Model(BaseModel):
             allowed = cls._allowed
             for key in data:
                 if key not in allowed:
-                    close = difflib.get_close_matches(str(key), cls._allowed_sorted, n=1, cutoff=0.6)
-                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    hint = did_you_mean(key, cls._allowed_sorted)
                     raise PydanticCustomError(
                         "unknown_key", "unknown key {key_repr}{hint}; expected one of: {allowed}",
-                        {"key": key, "key_repr": repr(key), "hint": hint, "allowed": ", ".join(cls._allowed_sorted)},
+                        {"key": key, "key_repr": describe_type(key), "hint": hint, "allowed": ", ".join(cls._allowed_sorted)},
                     )
         return data
 

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 
+from .hints import did_you_mean
 from .timeparse import DURATION_EXAMPLES, DURATION_PATTERN, format_duration, parse_duration, parse_time
 from .yamlsource import RawFloat, RawInt, describe_type
 
@@ -138,22 +139,16 @@ def _one_key(value: Any, what: str, kinds: tuple[str, ...]) -> tuple[str, Any]:
 
 
 def _check_keys(detail: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    import difflib
-
     for key in detail:
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"unknown key {key!r} in {where}{hint}; expected {', '.join(allowed)}")
+            hint = did_you_mean(key, allowed)
+            raise ValueError(f"unknown key {describe_type(key)} in {where}{hint}; expected {', '.join(allowed)}")
 
 
 def _choice(value: Any, options: tuple[str, ...], what: str) -> str:
     if value in options:
         return value
-    import difflib
-
-    close = difflib.get_close_matches(str(value), options, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(value, options)
     raise ValueError(f"unknown {what} {describe_type(value)}{hint}; expected one of {', '.join(options)}")
 
 

@@ -258,10 +258,10 @@ def test_thousands_of_errors_are_a_bounded_list(tmp_path: Path, named):
 
 
 def test_did_you_mean_among_many_ids_looks_at_both_ends():
-    """Among more ids than HINT_POOL, the nearest in sorted order forwards and backwards: a typo at either end."""
-    from flowsim.scenario.checks import HINT_POOL, did_you_mean
+    """Among more ids than POOL, the nearest in sorted order forwards and backwards: a typo at either end."""
+    from flowsim.scenario.hints import POOL, did_you_mean
 
-    ids = [f"user{i:05d}" for i in range(10 * HINT_POOL)] + ["hanako"]
+    ids = [f"user{i:05d}" for i in range(10 * POOL)] + ["hanako"]
     assert did_you_mean("user01234x", ids) == " (did you mean 'user01234'?)"
     assert did_you_mean("xanako", ids) == " (did you mean 'hanako'?)"
     assert did_you_mean("x" * 1000, ids) == ""
@@ -274,3 +274,26 @@ def test_a_plain_megabyte_file_is_no_alias_bomb(tmp_path: Path):
     assert path.stat().st_size > 1_000_000
     result = CliRunner().invoke(validate_command, [str(path)])
     assert result.exit_code == 0, result.output[:2000]
+
+
+def test_fifty_thousand_typos_are_a_bounded_list(tmp_path: Path):
+    """Pydantic's 50,000 errors are all located but only the first are worded (with their "did you mean")."""
+    from flowsim.scenario.errors import MAX_REPORTED
+
+    path = tmp_path / "typos.yaml"
+    path.write_text("name: typos\nsteps:\n" + "".join(f"  - do: agre{i}\n" for i in range(50_000)))
+    result = run_cli(str(path))
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert len(lines) == MAX_REPORTED + 2
+    assert_bad_input(lines[0], str(path), 3, 9, "'agre0' is not allowed (did you mean 'agree'?)")
+    assert "'agre9' is not allowed (did you mean 'agree'?)" in lines[MAX_REPORTED - 1]
+    assert lines[-2].strip() == f"… and {50_000 - MAX_REPORTED:,} more problems in this file"
+
+
+def test_hints_have_a_budget_per_file():
+    from flowsim.scenario import hints
+
+    with hints.budget(2):
+        assert [hints.close_match("agre", ["agree"]) for _ in range(3)] == ["agree", "agree", None]
+    assert hints.close_match("agre", ["agree"]) == "agree"
