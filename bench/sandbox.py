@@ -128,7 +128,7 @@ async def connection(port: int, requests: list[bytes], until: float, latencies: 
 
 def client(port: int, token: str, connections: int, seconds: float, start_at: float, queue: multiprocessing.Queue) -> None:
     sys.path.insert(0, str(ROOT))
-    from flowsim.phone import hash_number
+    from flowsim import hash_number
 
     requests = [request_bytes(token, hash_number(f"+8190{u:08d}"), u) for u in range(USERS)]
     latencies: list[float] = []

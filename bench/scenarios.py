@@ -44,7 +44,7 @@ from typing import Any
 import yaml
 
 from flowsim import Simulation
-from flowsim.errors import FlowsimError
+from flowsim.engine import FlowsimError
 from flowsim.scenario.commands import run_paths
 from flowsim.scenario.loader import load_scenario
 from flowsim.scenario.models import Scenario

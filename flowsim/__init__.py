@@ -30,25 +30,22 @@ from ._lazy import lazy_exports
 #: ``flowsim`` command) does not pay for the engine, pydantic and phonenumbers
 #: before it knows which command runs; ``flowsim tui`` then imports them with
 #: Python's collector paused (flowsim/tui/command.py).
-_EXPORTS = {
-    "Catalogue": "catalogue", "SimClock": "clock", "Simulation": "engine", "hash_number": "phone",
-    "normalise": "phone",
-    **dict.fromkeys([
-        "ActionNotAllowedError", "ClockWentBackwardsError", "DuplicateIdError", "FlowsimError",
-        "InvalidPhoneNumberError", "InvalidValueError", "MalformedHashError", "MissingArgumentError",
-        "NaiveDatetimeError", "PhoneNumberTakenError", "UnknownActionError", "UnknownMessageError",
-        "UnknownOfficialAccountError", "UnknownUserError",
-    ], "errors"),
-}
+_EXPORTS = dict.fromkeys([
+    "Catalogue", "SimClock", "Simulation", "hash_number", "normalise",
+    "ActionNotAllowedError", "ClockWentBackwardsError", "DuplicateIdError", "FlowsimError",
+    "InvalidPhoneNumberError", "InvalidValueError", "MalformedHashError", "MissingArgumentError",
+    "NaiveDatetimeError", "PhoneNumberTakenError", "UnknownActionError", "UnknownMessageError",
+    "UnknownOfficialAccountError", "UnknownUserError",
+], "engine")
 
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
-    from .catalogue import Catalogue
-    from .clock import SimClock
-    from .engine import Simulation
-    from .errors import (
+    from .engine import (
+        Catalogue,
+        SimClock,
+        Simulation,
         ActionNotAllowedError,
         ClockWentBackwardsError,
         DuplicateIdError,
@@ -63,7 +60,8 @@ if TYPE_CHECKING:
         UnknownMessageError,
         UnknownOfficialAccountError,
         UnknownUserError,
+        hash_number,
+        normalise,
     )
-    from .phone import hash_number, normalise
 
 __version__ = "0.1.0"

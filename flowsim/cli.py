@@ -62,15 +62,14 @@ def main() -> None:
 @click.option("--region", default="JP", show_default=True, help="Region for numbers written without +country code.")
 def hash_command(number: str, region: str) -> None:
     """Print NUMBER's E.164 form and the SHA-256 that LINE's API takes as `to` (R1, R3)."""
-    from .errors import InvalidPhoneNumberError
-    from .phone import hash_number, is_e164, normalise
+    from .engine import InvalidPhoneNumberError, hash_number, normalise, phone
 
     try:
         e164 = normalise(number, region)
     except InvalidPhoneNumberError as exc:
         click.echo(f"flowsim hash: {exc}", err=True)
         sys.exit(2)
-    if not is_e164(number):
+    if not phone.is_e164(number):
         raw = hash_number(number)
         click.echo(
             f"warning: {number!r} is not in E.164 form; LINE matches only the hash of {e164!r}.\n"

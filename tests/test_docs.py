@@ -1,5 +1,5 @@
 """The guides' code runs as written (docs/engine.md, the package docstring), and the docs hold the
-project on their own: docs/rules.md and docs/scenarios.md match flowsim.rules, the JSON Schema and
+project on their own: docs/rules.md and docs/scenarios.md match flowsim.engine.rules, the JSON Schema and
 the citations, links resolve, and no tracked file points outside the project."""
 
 import ast
@@ -83,7 +83,7 @@ def _schema_names(node, props: set[str], enums: set[str]) -> None:
 
 def _schema() -> tuple[set[str], set[str]]:
     """Property names and enum values of the schema ``flowsim schema`` prints (rule ids left out)."""
-    from flowsim.rules import INVARIANTS, RULE_IDS
+    from flowsim.engine.rules import INVARIANTS, RULE_IDS
     from flowsim.scenario.commands import json_schema
 
     props: set[str] = set()
@@ -125,7 +125,7 @@ def test_the_schema_walk_and_the_table_reader_find_what_they_look_for():
 def test_scenario_reference_documents_every_key_and_value_of_the_schema():
     """docs/scenarios.md vs `flowsim schema`: every property is in a reference table's first
     column (headed "key"), every action in the action table, every enumerated value a code span."""
-    from flowsim.machines import ACTIONS
+    from flowsim.engine import ACTIONS
 
     text = SCENARIOS_DOC.read_text(encoding="utf-8")
     props, enums = _schema()
@@ -138,7 +138,7 @@ def test_scenario_reference_documents_every_key_and_value_of_the_schema():
 
 def test_scenario_reference_tables_list_only_what_the_schema_has():
     """The other way: each key, action and value in the reference tables of docs/scenarios.md exists."""
-    from flowsim.machines import ACTIONS
+    from flowsim.engine import ACTIONS
 
     props, enums = _schema()
     tables = _reference_tables(SCENARIOS_DOC.read_text(encoding="utf-8"))
@@ -149,8 +149,8 @@ def test_scenario_reference_tables_list_only_what_the_schema_has():
 
 
 def test_rules_doc_anchors_every_rule_and_invariant_once():
-    """docs/rules.md starts one paragraph with each id of flowsim.rules, in bold, and has no others."""
-    from flowsim.rules import INVARIANTS, RULE_IDS
+    """docs/rules.md starts one paragraph with each id of flowsim.engine.rules, in bold, and has no others."""
+    from flowsim.engine.rules import INVARIANTS, RULE_IDS
 
     anchors = _ANCHOR.findall(RULES_DOC.read_text(encoding="utf-8"))
     assert sorted(anchors) == sorted((*RULE_IDS, *INVARIANTS))
@@ -188,7 +188,7 @@ def test_every_cited_rule_id_resolves_to_the_rules_doc():
 
 def test_rules_doc_names_every_decision_constant_and_only_real_ones():
     """Each constant of flowsim/decisions.py is named in docs/rules.md (`decisions.NAME`), and each name there exists."""
-    from flowsim import decisions
+    from flowsim.engine import decisions
 
     named = set(re.findall(r"decisions\.([A-Z][A-Z0-9_]*)", RULES_DOC.read_text(encoding="utf-8")))
     constants = {name for name in vars(decisions) if name.isupper()}

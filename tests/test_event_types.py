@@ -3,7 +3,7 @@
 import dataclasses
 import typing
 
-import flowsim.events as events
+import flowsim.engine.events as events
 
 
 def test_event_annotations_resolve():

@@ -1,11 +1,11 @@
-"""flowsim.ids.ulid agrees with python-ulid (the library it replaces at run time)."""
+"""flowsim.engine.ids.ulid agrees with python-ulid (the library it replaces at run time)."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from ulid import ULID
 
-from flowsim.ids import ulid
+from flowsim.engine.ids import ulid
 
 
 @given(st.integers(0, (1 << 48) - 1), st.integers(0, (1 << 80) - 1))

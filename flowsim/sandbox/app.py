@@ -8,7 +8,7 @@ Each LINE endpoint answers in this order (docs/sandbox.md, "Endpoints"):
 4. (sends) 400 for a content type other than JSON, a body that is not JSON,
    or a property the engine does not take that is malformed
    (``notificationDisabled``, ``customAggregationUnits``);
-5. the engine's answer (:class:`flowsim.models.SendResult`): its status and
+5. the engine's answer (:class:`flowsim.engine.models.SendResult`): its status and
    LINE's body, unchanged.
 
 Every answer, errors and 404/405 included, is JSON with an
@@ -32,8 +32,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from flowsim.engine import JST
-from flowsim.errors import FlowsimError
+from flowsim.engine import JST, FlowsimError
 
 from . import line
 from .control import control_routes
@@ -145,6 +144,7 @@ def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Requ
         raw = await read_body(request) if send else b""
         if raw is None:
             return 413, line.error(line.TOO_LARGE)
+        sandbox.sync()
         token = line.bearer_token(headers.get("authorization"))
         if token is None:
             return 401, line.error(line.AUTH_REQUIRED)
@@ -169,7 +169,6 @@ def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Requ
             problem = _common_properties(data)
             if problem is not None:
                 return 400, problem
-        sandbox.clock.sync()
         try:
             return handler(sandbox, oa, headers, data, request)
         except FlowsimError as exc:  # the engine refused an argument outright: still a client error
@@ -268,7 +267,7 @@ def _start_ticker(sandbox: Sandbox) -> Any:
         while True:
             await asyncio.sleep(TICK)
             try:
-                sandbox.clock.sync()
+                sandbox.sync()
             except Exception:  # pragma: no cover - a bug; keep ticking
                 log.exception("flowsim sandbox: clock tick failed")
 

@@ -67,8 +67,10 @@ def banner(url: str, box: Any, world: str) -> str:
 @click.option("--catalogue", type=click.Path(dir_okay=False), default=None,
               help="Extra template catalogue (TOML) added to the shipped one (R29).")
 @click.option("--quiet", is_flag=True, help="Do not print a line per request and per webhook attempt.")
+@click.option("--tui", is_flag=True, help="Open the TUI on the same world: tap through the flows on the phones "
+                                          "while a backend sends (the TUI's clock; requests shown as they come).")
 def serve(world: str | None, host: str, port: int, frozen: bool, webhooks: tuple[str, ...], no_redelivery: bool,
-          allow_remote_control: bool, catalogue: str | None, quiet: bool) -> None:
+          allow_remote_control: bool, catalogue: str | None, quiet: bool, tui: bool) -> None:
     """Serve LINE's notification-message API on localhost over WORLD (a scenario file; default: a demo world)."""
     from flowsim.scenario import ScenarioFileError
     from flowsim.scenario.commands import load_catalogue
@@ -104,6 +106,9 @@ def serve(world: str | None, host: str, port: int, frozen: bool, webhooks: tuple
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo(f"warning: listening on {host}: LINE's endpoints are reachable from other hosts"
                    + ("" if allow_remote_control else " (the control API stays loopback-only)"), err=True)
+    if tui:
+        _serve_with_tui(world, sock, url, box, cat)
+        return
     if not quiet:
         _log_traffic(box)
     sys.stdout.flush()
@@ -112,6 +117,20 @@ def serve(world: str | None, host: str, port: int, frozen: bool, webhooks: tuple
     except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C once it has shut down cleanly
         pass
     click.echo("flowsim sandbox stopped.")
+
+
+def _serve_with_tui(world: str | None, sock: Any, url: str, box: Any, catalogue: Any) -> None:
+    """The TUI on the same world, serving the sandbox in its event loop (flowsim/sandbox/attach.py)."""
+    from pathlib import Path
+
+    from .attach import serving_app
+    from .testing import DEMO_WORLD
+
+    webhooks = {oa: channel.webhook for oa, channel in box.channels.items() if channel.webhook}
+    app = serving_app(Path(world) if world else DEMO_WORLD, sock, url, webhooks, redelivery=box.redelivery,
+                      allow_remote_control=box.allow_remote_control, catalogue=catalogue)
+    app.run()
+    click.echo(f"flowsim sandbox on {url} stopped with the TUI.")
 
 
 def _log_traffic(box: Any) -> None:

@@ -54,6 +54,7 @@ def control(handler: Any) -> Any:
         client = request.client.host if request.client else None
         if not sandbox.allow_remote_control and not _is_loopback(client):
             return answer(403, line.error(REMOTE_REFUSED))
+        sandbox.sync()
         status, body = await handler(sandbox, request)
         return answer(status, body)
 
@@ -114,7 +115,7 @@ async def steps(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
     answers = []
     ok = True
     for number, step in enumerate(parsed):
-        sandbox.clock.sync()
+        sandbox.sync()
         before, position, last_send = sandbox.sim.now, sandbox.event_position, sandbox.run.last_send
         try:
             result = sandbox.run.perform(step)
@@ -138,14 +139,13 @@ async def steps(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
 
 
 async def state(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
-    sandbox.clock.sync()
     sim = sandbox.sim
     try:
         keep = max(0, int(request.query_params.get("messages", STATE_MESSAGES)))
     except ValueError:
         return 400, line.error("The value for the 'messages' parameter is invalid")
     users = {}
-    for user_id in sandbox.scenario.users:
+    for user_id in sim.users:
         user = sim.user(user_id)
         users[user_id] = {
             **user.model_dump(mode="json"),
@@ -159,7 +159,7 @@ async def state(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
         "now": sim.now.isoformat(),
         "clock": sandbox.clock.mode,
         "official_accounts": {oa: {**sandbox.account(oa), "sent_count": sim.sent_count(oa)}
-                              for oa in sandbox.scenario.official_accounts},
+                              for oa in sandbox.channels},
         "users": users,
         "messages": {m.id: {**m.model_dump(mode="json"), "explain": sim.explain(m.id)} for m in messages},
         "counts": [{"oa": oa, "kind": kind, "day": day.isoformat(), "count": n}
@@ -243,7 +243,6 @@ async def reset(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
 
 
 async def health(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
-    sandbox.clock.sync()
     return 200, {"status": "ok", "now": sandbox.sim.now.isoformat(), "clock": sandbox.clock.mode,
                  "official_accounts": list(sandbox.channels), "webhooks_in_flight": sandbox.sender.in_flight}
 

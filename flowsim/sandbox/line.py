@@ -3,7 +3,7 @@
 Only what belongs to HTTP lives here (authentication, content type, sizes,
 JSON parsing, the rate limit, statistics dates).  What a send's content or
 destination is answered (400 for R28-R30 and a malformed ``to``, 422, 200,
-202) is the engine's :class:`flowsim.models.SendResult`, forwarded as it is.
+202) is the engine's :class:`flowsim.engine.models.SendResult`, forwarded as it is.
 
 Every message is LINE's own wording where LINE documents or shows it
 (docs/sandbox.md's table says which); the rest are marked *decision*.

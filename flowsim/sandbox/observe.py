@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flowsim.engine import Simulation
-from flowsim.events import Event
+from flowsim.engine import Event, Simulation
 
 Batch = list[Event]
 

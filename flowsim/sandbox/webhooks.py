@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flowsim.clock import wall_now
+from flowsim.engine import wall_now
 
 USER_AGENT = "LineBotWebhook/2.0"
 

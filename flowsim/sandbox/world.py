@@ -25,11 +25,9 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from flowsim.catalogue import Catalogue
-from flowsim.clock import wall_now
-from flowsim.events import Event, WebhookQueued
+from flowsim.engine import Catalogue, Event, WebhookQueued, wall_now
 from flowsim.scenario import Scenario, ScenarioRun
 
 from . import line
@@ -45,6 +43,20 @@ KEEP_EVENTS = 10_000
 
 class WorldError(Exception):
     """A world that cannot be served (one of its own steps failed)."""
+
+
+class RunSource(Protocol):
+    """A run owned by another front end (the TUI's session), which the sandbox serves as it is.
+
+    ``run`` may change (the person restarts or opens another file): the
+    sandbox follows it at its next request.  ``restart()`` is the control
+    API's reset.
+    """
+
+    @property
+    def run(self) -> ScenarioRun: ...
+
+    def restart(self) -> None: ...
 
 
 class ClockDriver:
@@ -104,11 +116,15 @@ class RecordedRequest:
 
 
 class Sandbox:
-    """A world served over HTTP.  See the module docstring; options are documented in docs/sandbox.md."""
+    """A world served over HTTP.  See the module docstring; options are documented in docs/sandbox.md.
+
+    ``scenario`` is the world; with a ``source`` (a run another front end
+    owns, see :class:`RunSource`) it is not used and may be ``None``.
+    """
 
     def __init__(
         self,
-        scenario: Scenario,
+        scenario: Scenario | None,
         *,
         frozen: bool = False,
         redelivery: bool = True,
@@ -118,8 +134,11 @@ class Sandbox:
         allow_remote_control: bool = False,
         catalogue: Catalogue | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        source: RunSource | None = None,
     ) -> None:
         self.scenario = scenario
+        #: Where the run comes from when another front end owns it (the TUI), else None.
+        self.source = source
         self.frozen = frozen
         self.redelivery = redelivery
         self.allow_remote_control = allow_remote_control
@@ -141,17 +160,25 @@ class Sandbox:
     # ------------------------------------------------------------------ the world
 
     def _build(self) -> None:
+        if self.source is not None:
+            self._adopt(self.source.run)
+            return
+        assert self.scenario is not None, "a Sandbox needs a scenario or a source"
         run = ScenarioRun(self.scenario, catalogue=self.catalogue)
         run.run_all()
         failed = next((r for r in run.results if not r.ok), None)
         if failed is not None:
             raise WorldError(f"the world's own steps fail, so it cannot be served:\n{failed.report()}")
+        self._adopt(run)
+
+    def _adopt(self, run: ScenarioRun) -> None:
+        """Serve ``run``: its official accounts' channels and tokens, its clock, its events."""
         self.run = run
         self.sim = sim = run.sim
         self.clock = ClockDriver(run, self.frozen, self._monotonic)
         self.channels: dict[str, Channel] = {}
         self.tokens: dict[str, str] = {}
-        for oa_id in self.scenario.official_accounts:
+        for oa_id in sim.official_accounts:
             oa = sim.official_account(oa_id)
             channel = Channel(oa_id, oa.bot_user_id, oa.channel_secret, oa.webhook_url, self.redelivery)
             for key, value in self._settings.get(oa_id, {}).items():
@@ -159,6 +186,13 @@ class Sandbox:
             self.channels[oa_id] = channel
             self.tokens[oa.access_token] = oa_id
         self._unsubscribe = subscribe(sim, self._on_events)
+
+    def sync(self) -> None:
+        """Before serving a request: follow the run source if it changed run, and the clock."""
+        if self.source is not None and self.source.run is not self.run:
+            self._unsubscribe()
+            self._adopt(self.source.run)
+        self.clock.sync()
 
     def reset(self, settings: bool = False) -> None:
         """Back to the world as loaded (clock, users, messages, webhooks, recorded requests).
@@ -174,6 +208,8 @@ class Sandbox:
         self.limiter.clear()
         if settings:
             self._settings.clear()
+        if self.source is not None:
+            self.source.restart()
         self._build()
 
     def configure(self, oa_id: str, **changes: Any) -> Channel:

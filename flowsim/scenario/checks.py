@@ -28,10 +28,10 @@ import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from flowsim import decisions, phone
-from flowsim.errors import InvalidPhoneNumberError
-from flowsim.machines import ACTION_ARGS
-from flowsim.models import LINE_CHAT
+from flowsim.engine import decisions, phone
+from flowsim.engine import InvalidPhoneNumberError
+from flowsim.engine import ACTION_ARGS
+from flowsim.engine import LINE_CHAT
 
 from .errors import MAX_REPORTED, ScenarioFileError
 from .hints import did_you_mean

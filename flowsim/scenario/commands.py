@@ -65,8 +65,8 @@ def load_catalogue(path: str | None) -> Any:
     """
     if path is None:
         return None
-    from flowsim.catalogue import Catalogue
-    from flowsim.errors import FlowsimError
+    from flowsim.engine import Catalogue
+    from flowsim.engine import FlowsimError
 
     from .yamlsource import decode, read_file
 
@@ -222,7 +222,7 @@ def schema() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 def coverage(paths: tuple[str, ...]) -> None:
     """Which rules R1-R30 the scenario files cover (`covers:`). Exit 1 if any is uncovered, 2 if a file is invalid."""
-    from flowsim.rules import RULE_IDS, RULES
+    from flowsim.engine import RULE_IDS, RULES
 
     from .loader import load_scenario
 

@@ -36,9 +36,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from flowsim.machines import ACTIONS
-from flowsim.rules import INVARIANTS, RULE_IDS
-from flowsim.vocabulary import ConsentSetting, ConsentState, Country, Language, Screen
+from flowsim.engine import ACTIONS
+from flowsim.engine import INVARIANTS, RULE_IDS
+from flowsim.engine import ConsentSetting, ConsentState, Country, Language, Screen
 
 from .hints import did_you_mean
 from .types import (

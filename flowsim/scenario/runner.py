@@ -14,7 +14,7 @@ Decisions where the scenario format (``docs/scenarios.md``) is silent:
 * :meth:`ScenarioRun.run_all` stops at the first failed step (later steps
   would run on a state the author did not intend, and their failures would
   be noise); :meth:`ScenarioRun.step` lets the TUI go on regardless.
-* An engine error (:class:`flowsim.errors.FlowsimError`, e.g. an action not
+* An engine error (:class:`flowsim.engine.errors.FlowsimError`, e.g. an action not
   available on the current screen) fails the step with the engine's message.
 * ``to: <user>`` is resolved when the step runs: the hash of the number the
   user has *then* (R20); a user without a number fails the step.
@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flowsim import phone
-from flowsim.catalogue import Catalogue
-from flowsim.clock import wall_now
+from flowsim.engine import phone
+from flowsim.engine import Catalogue
+from flowsim.engine import wall_now
 from flowsim.engine import Simulation
-from flowsim.errors import FlowsimError
-from flowsim.models import LINE_CHAT, ChatMessage, SendResult, WebhookEvent
+from flowsim.engine import FlowsimError
+from flowsim.engine import LINE_CHAT, ChatMessage, SendResult, WebhookEvent
 
 from .checks import classify_to
 from .models import AdvanceStep, AdvanceToStep, DoStep, ExpectSpec, ExpectStep, Scenario, SendStep

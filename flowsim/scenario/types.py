@@ -18,9 +18,9 @@ from .hints import did_you_mean
 from .timeparse import DURATION_EXAMPLES, DURATION_PATTERN, format_duration, parse_duration, parse_time
 from .yamlsource import RawFloat, RawInt, describe_type
 
-from flowsim.vocabulary import CHAT_KINDS, DISCARD_REASONS, WEBHOOK_TYPES
-from flowsim.vocabulary import SETUP_SECTIONS as SECTIONS
-from flowsim.vocabulary import VISIBLE_STATUSES as MESSAGE_STATUSES
+from flowsim.engine import CHAT_KINDS, DISCARD_REASONS, WEBHOOK_TYPES
+from flowsim.engine import SETUP_SECTIONS as SECTIONS
+from flowsim.engine import VISIBLE_STATUSES as MESSAGE_STATUSES
 
 
 def text_of(value: Any) -> str:

@@ -24,7 +24,7 @@ from textual.theme import Theme
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Header, OptionList, Tab, Tabs
 
-from flowsim.errors import FlowsimError
+from flowsim.engine import FlowsimError
 
 from .screens.forms import Prompt, SendForm
 from .session import ScenarioUnavailable, Session, find_scenarios, parse_time

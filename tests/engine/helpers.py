@@ -18,7 +18,7 @@ START = datetime(2026, 4, 1, 9, 0, 0, tzinfo=JST)
 SECOND = timedelta(seconds=1)
 DAY = timedelta(days=1)
 #: R11's validity and R22's window, written out here rather than read from
-#: flowsim.decisions, so that a changed constant makes these tests fail.
+#: flowsim.engine.decisions, so that a changed constant makes these tests fail.
 DAYS_180 = timedelta(days=180)
 HOURS_24 = timedelta(hours=24)
 

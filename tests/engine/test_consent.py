@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flowsim import ActionNotAllowedError, FlowsimError
-from flowsim.events import ConsentChanged, MessageDiscarded, WebhookQueued
+from flowsim.engine.events import ConsentChanged, MessageDiscarded, WebhookQueued
 
 from .helpers import (
     HANAKO, TARO, add_user, agree_consent, all_chat_messages, line_kinds, notifications, sha, verify_sms,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from flowsim import Catalogue, Simulation
-from flowsim.catalogue import CatalogueError
-from flowsim.content import ContentError, check_delivery_tag, check_flexible, check_template
-from flowsim.events import ApiCalled
+from flowsim.engine.catalogue import CatalogueError
+from flowsim.engine.content import ContentError, check_delivery_tag, check_flexible, check_template
+from flowsim.engine.events import ApiCalled
 
 from .helpers import HANAKO, START, add_user, all_chat_messages, new_sim, notifications, sha
 

@@ -1,4 +1,4 @@
-"""The pure decisions (``flowsim.decide``), table by table: a bare user and a datetime, no world.
+"""The pure decisions (``flowsim.engine.decide``), table by table: a bare user and a datetime, no world.
 
 Each row is one rule's case; both sides of every R11 boundary are here.
 (The 24-hour window, R22, is a timer the engine sets; its boundaries are
@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from flowsim import decide
-from flowsim.decide import Deliver, Discard, Hold, Unmatched
-from flowsim.models import User
+from flowsim.engine import decide
+from flowsim.engine.decide import Deliver, Discard, Hold, Unmatched
+from flowsim.engine.models import User
 
 from .helpers import DAYS_180, HANAKO, JOHN, MEI, SOMCHAI, START
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowsim import Simulation, decisions
+from flowsim.engine import Simulation, decisions
 
 from .helpers import HANAKO, START, change_number, sha
 

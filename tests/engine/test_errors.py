@@ -17,7 +17,7 @@ from flowsim import (
     MalformedHashError, MissingArgumentError, NaiveDatetimeError, Simulation, UnknownActionError,
     UnknownMessageError, UnknownOfficialAccountError, UnknownUserError,
 )
-from flowsim.events import ApiCalled, ClockAdvanced
+from flowsim.engine.events import ApiCalled, ClockAdvanced
 
 from .helpers import HANAKO, START, TARO, add_user, change_number, sha
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from flowsim.events import ChatMessageAppeared, MessageDelivered, MessagePending
+from flowsim.engine.events import ChatMessageAppeared, MessageDelivered, MessagePending
 
 from .helpers import (
     HANAKO, TARO, add_user, agree_consent, line_kinds, notifications, sha, verify_sms,

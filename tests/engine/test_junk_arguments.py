@@ -1,4 +1,4 @@
-"""Junk arguments to the public API: only flowsim.errors types come out (or a normal return),
+"""Junk arguments to the public API: only flowsim.engine.errors types come out (or a normal return),
 a refused call leaves the world exactly as it was, and the world still works afterwards.
 
 The public methods are found by introspection (``public_members``: every callable and
@@ -44,9 +44,9 @@ from flowsim import (
     Catalogue, FlowsimError, InvalidPhoneNumberError, InvalidValueError, NaiveDatetimeError, SimClock,
     Simulation, UnknownActionError, hash_number, normalise,
 )
-from flowsim.catalogue import CatalogueError
-from flowsim.clock import EARLIEST, LATEST
-from flowsim.machines import ACTIONS
+from flowsim.engine.catalogue import CatalogueError
+from flowsim.engine.clock import EARLIEST, LATEST
+from flowsim.engine import ACTIONS
 
 from .helpers import DAY, HANAKO, JST, NOBODY, START, TARO, add_user, sha
 
@@ -147,7 +147,7 @@ def parameters(member: Member) -> list[inspect.Parameter]:
 
 
 #: Keyword arguments tried where a member takes ``**kwargs`` (``do``): the actions' arguments
-#: (flowsim.machines.ACTION_ARGS) and one no action takes.
+#: (flowsim.engine.machines.ACTION_ARGS) and one no action takes.
 EXTRA_KWARGS = ("pin", "number", "oa", "text", "value", "bogus")
 
 #: Valid values by parameter name (the first is used when another argument is under test).
@@ -303,7 +303,7 @@ def judge(sim: Simulation, member: Member, args: dict[str, Any]) -> str:
 
 
 def _show(args: dict[str, Any]) -> str:
-    from flowsim.errors import shown
+    from flowsim.engine.errors import shown
 
     return ", ".join(f"{k}={shown(v)}" for k, v in args.items())
 

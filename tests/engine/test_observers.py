@@ -13,10 +13,10 @@ from datetime import timedelta
 
 import pytest
 
-from flowsim import InvalidValueError
-from flowsim.events import ApiCalled, ClockAdvanced, CountIncremented, EventLog, MessageDelivered, WebhookQueued
+from flowsim import InvalidValueError, Simulation
+from flowsim.engine.events import ApiCalled, ClockAdvanced, CountIncremented, MessageDelivered, WebhookQueued
 
-from .helpers import HANAKO, TARO, add_user, new_sim, sha
+from .helpers import HANAKO, START, TARO, add_user, new_sim, sha
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_I3_a_raising_subscriber_cannot_leave_a_delivery_uncounted_or_starve_the
 
     world.subscribe(broken)
     world.subscribe(lambda batch: got.append(kinds(batch)))
-    with caplog.at_level(logging.ERROR, logger="flowsim.events"):
+    with caplog.at_level(logging.ERROR, logger="flowsim.engine.events"):
         result = world.send_text("shop", sha(HANAKO), "hi")
     msg = world.message(result.message_id)
     assert msg.status == "delivered"
@@ -135,10 +135,10 @@ def test_an_operation_that_fails_still_publishes_what_it_did(world):
 
 @pytest.mark.rules("R26")
 def test_R26_a_bounded_log_keeps_the_last_events_and_counts_every_one():
-    """``EventLog(keep=N)``: memory stays bounded, indices keep counting, counts stay exact (R26)."""
-    log = EventLog(keep=10)
-    sim = new_sim("shop")
-    sim.log = log
+    """``Simulation(keep=N)``: the log, messages and chats stay bounded, indices keep counting, counts stay exact (R26)."""
+    sim = Simulation(start=START, keep=10)
+    sim.add_official_account("shop")
+    log = sim.log
     add_user(sim, "hanako", HANAKO, consent="agreed")
     for i in range(50):
         sim.send_text("shop", sha(HANAKO), f"message {i}")
@@ -150,3 +150,5 @@ def test_R26_a_bounded_log_keeps_the_last_events_and_counts_every_one():
     assert log.of_type(CountIncremented, since=len(log) - 6)[0].total == 50
     assert sim.sent_count("shop")["flexible"] == 50
     assert log.of_type(ClockAdvanced) == []
+    assert 10 <= len(sim.messages) <= 11 and "m50" in sim.messages and "m1" not in sim.messages
+    assert len(sim.user("hanako").chats["shop"]) < 20 and len(sim.webhooks["shop"]) < 20

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from flowsim import InvalidPhoneNumberError, PhoneNumberTakenError, Simulation, hash_number, normalise
-from flowsim.events import MessageUnmatched, PhoneNumberRemoved, WebhookQueued
+from flowsim.engine.events import MessageUnmatched, PhoneNumberRemoved, WebhookQueued
 
 from .helpers import (
     HANAKO, JOHN, MEI, NOBODY, SOMCHAI, START, TARO, add_user, agree_consent, all_chat_messages, change_number,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from flowsim.rules import INVARIANTS, RULE_IDS, RULES
+from flowsim.engine.rules import INVARIANTS, RULE_IDS, RULES
 
 HERE = Path(__file__).parent
 ALL_IDS = (*RULE_IDS, *INVARIANTS)
@@ -121,7 +121,7 @@ def _engine_test_sources() -> dict[str, str]:
 
 
 def test_the_rule_list_is_the_specs_thirty_rules_and_five_invariants():
-    """flowsim.rules holds R1-R30 and I1-I5, the ids this check looks for."""
+    """flowsim.engine.rules holds R1-R30 and I1-I5, the ids this check looks for."""
     assert list(RULE_IDS) == [f"R{n}" for n in range(1, 31)] == list(RULES)
     assert list(INVARIANTS) == [f"I{n}" for n in range(1, 6)]
 

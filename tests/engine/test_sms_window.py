@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from flowsim import Simulation
-from flowsim.events import NumberRefused, PinRejected, SmsReceived, SmsVerified
+from flowsim.engine.events import NumberRefused, PinRejected, SmsReceived, SmsVerified
 
 from .helpers import (
     DAYS_180, HANAKO, SECOND, START, TARO, add_user, agree_consent, change_number, line_kinds, new_sim,

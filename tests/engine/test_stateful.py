@@ -25,11 +25,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from flowsim import ActionNotAllowedError, Simulation
-from flowsim.events import (
+from flowsim.engine.events import (
     ApiCalled, ConsentChanged, MessageDelivered, MessageDiscarded, MessageExpired, MessageUnmatched,
 )
-from flowsim.machines import ACTIONS
-from flowsim.models import FINAL_STATUSES
+from flowsim.engine import ACTIONS
+from flowsim.engine.models import FINAL_STATUSES
 
 from .helpers import DAYS_180, HOURS_24, JST, SECOND, START, sha
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from flowsim.events import ClockAdvanced, MessageExpired
+from flowsim.engine.events import ClockAdvanced, MessageExpired
 
 from .helpers import (
     HANAKO, HOURS_24, SECOND, TARO, add_user, agree_consent, notifications, sha, verify_sms,

@@ -224,7 +224,7 @@ def test_R27_webhooks_go_only_to_the_official_account_concerned(sim2):
 @pytest.mark.rules("R27")
 def test_R27_available_actions_per_official_account_chat(sim2):
     """R27: with ``oa``, block/unblock/add_friend/say are offered as that account's chat offers them."""
-    from flowsim.errors import UnknownOfficialAccountError
+    from flowsim.engine.errors import UnknownOfficialAccountError
 
     add_user(sim2, "hanako", HANAKO, consent="agreed")
     sim2.block("hanako", "shop")

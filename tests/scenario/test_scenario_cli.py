@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from flowsim.cli import main
-from flowsim.rules import RULE_IDS
+from flowsim.engine.rules import RULE_IDS
 from flowsim.scenario.commands import json_schema, run_paths
 from flowsim.scenario.yamlsource import parse
 from scenario_helpers import DATA, HEADER
@@ -177,7 +177,7 @@ def test_the_command_line_imports_the_engine_only_for_a_command_that_runs_it():
         loaded = [m for m in ("flowsim.engine", "pydantic", "phonenumbers", "textual") if m in sys.modules]
         assert not loaded, loaded
         from flowsim import Simulation, hash_number  # the package's names still import on demand
-        assert Simulation.__module__ == "flowsim.engine" and callable(hash_number)
+        assert Simulation.__module__ == "flowsim.engine.simulation" and callable(hash_number)
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

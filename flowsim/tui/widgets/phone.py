@@ -21,20 +21,11 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from flowsim.models import LINE_CHAT, ChatMessage, User
-from flowsim.texts import section_text
+from flowsim.engine import ACTIONS, LINE_CHAT, ChatMessage, User, section_text
 
 if TYPE_CHECKING:
     from textual._arrange import DockArrangeResult
 
-#: Button labels of the app's actions.
-ACTION_LABELS = {
-    "open_consent": "Set", "open_phone_auth": "Set", "agree": "Agree", "reject": "Reject",
-    "send_sms": "Send SMS", "confirm_sms": "OK", "change_number": "Change", "cancel": "Cancel",
-    "enter_pin": "OK", "resend_sms": "Resend", "enter_number": "Next",
-    "settings_change_number": "Change phone number", "agree_privacy_policy": "Agree to privacy policy",
-    "block": "Block", "unblock": "Unblock", "add_friend": "Add friend", "say": "Send",
-}
 
 SMS_TAB = "sms"
 SETTINGS_TAB = "settings"
@@ -54,7 +45,7 @@ class ActionButton(Button):
 
     def __init__(self, action: str, label: str | None = None, *, kwargs: dict[str, Any] | None = None,
                  **options: Any) -> None:
-        super().__init__(label or ACTION_LABELS.get(action, action), compact=True, **options)
+        super().__init__(label or ACTIONS[action].label, compact=True, **options)
         self.action_name = action
         self.action_kwargs = kwargs or {}
 
@@ -228,9 +219,8 @@ SCREEN_TITLES = {
 }
 
 
-#: Buttons of the app screens, in the order they are shown.
-SCREEN_BUTTONS = ("agree", "reject", "send_sms", "confirm_sms", "enter_pin", "enter_number", "resend_sms",
-                  "cancel", "change_number")
+#: Buttons of the app screens (actions no chat offers), in the registry's order, which is the app's.
+SCREEN_BUTTONS = tuple(name for name, spec in ACTIONS.items() if spec.screens and "chats" not in spec.screens)
 
 
 class ScreenView(BuiltOnFirstShow, Vertical):

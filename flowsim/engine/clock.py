@@ -65,6 +65,10 @@ def require_time(value: datetime, what: str = "time", *, clock: bool = True) -> 
     return value
 
 
+#: How often (in timers scheduled) the heap is checked for cancelled timers to drop.
+_COMPACT_EVERY = 1024
+
+
 @dataclass(order=True)
 class Timer:
     """A callback due at a simulated time.  Cancelled timers stay in the heap but never fire."""
@@ -108,7 +112,27 @@ class SimClock:
             raise InvalidValueError(f"timer label {shown(label)}: expected a string")
         timer = Timer(due, next(self._seq), callback, label)
         heapq.heappush(self._timers, timer)
+        if timer.seq % _COMPACT_EVERY == 0:
+            self._compact()
         return timer
+
+    def _compact(self) -> None:
+        """Drop cancelled timers once they are most of the heap, so a long run's memory stays flat.
+
+        (Most pending messages end before their expiry: their timers are
+        cancelled, and would otherwise stay until they fall due.)
+        """
+        live = [t for t in self._timers if not t.cancelled]
+        if 2 * len(live) < len(self._timers):
+            heapq.heapify(live)
+            self._timers = live
+
+    def next_due(self) -> datetime | None:
+        """When the next live timer falls due (a server sleeps until then), or ``None``."""
+        timers = self._timers
+        while timers and timers[0].cancelled:
+            heapq.heappop(timers)
+        return timers[0].due if timers else None
 
     def pending_timers(self) -> list[Timer]:
         """Live timers, soonest first (for inspectors and countdowns)."""

@@ -11,8 +11,7 @@
    (e.g. "a ``setup`` message is in the LINE chat") or are supplied by the
    engine (see ``ACTION_CONDITIONS``).
 
-Each machine is built once per :class:`~flowsim.engine.Simulation` with no
-model attached; the engine fires ``machine.events[name].trigger(obj)`` on
+Each machine is built once per process with no model attached; the engine fires ``machine.events[name].trigger(obj)`` on
 plain model objects.  That costs about 17 µs a trigger, against about 50 µs
 to attach a machine to each object (measured; see ``bench/engine.py``).
 """
@@ -24,9 +23,11 @@ from typing import Any
 
 from transitions import Machine
 
+from . import vocabulary
+
 # ---------------------------------------------------------------- consent
 
-CONSENT_STATES = ["not_set", "agreed", "rejected"]
+CONSENT_STATES = list(vocabulary.CONSENT_STATES)
 CONSENT_TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "agree", "source": ["not_set", "agreed", "rejected"], "dest": "agreed"},
     {"trigger": "reject", "source": ["not_set", "agreed", "rejected"], "dest": "rejected"},
@@ -34,7 +35,7 @@ CONSENT_TRANSITIONS: list[dict[str, Any]] = [
 
 # ---------------------------------------------------------------- message lifecycle
 
-MESSAGE_STATES = ["requested", "pending", "delivered", "discarded", "expired", "unmatched"]
+MESSAGE_STATES = list(vocabulary.MESSAGE_STATUSES)
 MESSAGE_TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "unmatch", "source": "requested", "dest": "unmatched"},
     {"trigger": "hold", "source": "requested", "dest": "pending"},
@@ -45,13 +46,15 @@ MESSAGE_TRANSITIONS: list[dict[str, Any]] = [
 
 # ---------------------------------------------------------------- app screens
 
-SCREEN_STATES = ["chats", "consent", "phone_auth", "sms_confirm", "pin_entry", "number_entry"]
+SCREEN_STATES = list(vocabulary.SCREENS)
 
 #: Actions available on the chat list that leave the user there.
 CHATS_ACTIONS = [
     "settings_consent", "block", "unblock", "add_friend", "say", "agree_privacy_policy",
 ]
 
+#: The screen machine, one line per transition.  Their order is the order the
+#: app shows its buttons, and so of the action registry (``actions.ACTIONS``).
 SCREEN_TRANSITIONS: list[dict[str, Any]] = [
     # R13/R14: "Set" under "Settings for getting LINE notification messages".
     {"trigger": "open_consent", "source": "chats", "dest": "consent", "conditions": "has_setup_message"},
@@ -61,34 +64,22 @@ SCREEN_TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "open_phone_auth", "source": "chats", "dest": "phone_auth", "conditions": "has_phone_setup"},
     {"trigger": "send_sms", "source": "phone_auth", "dest": "sms_confirm"},
     {"trigger": "confirm_sms", "source": "sms_confirm", "dest": "pin_entry", "conditions": "has_number"},
-    # R19: change the number, from the SMS dialog or from Settings.
-    {"trigger": "change_number", "source": "sms_confirm", "dest": "number_entry"},
-    {"trigger": "settings_change_number", "source": "chats", "dest": "number_entry"},
+    # R17/R18: the right PIN goes back to the chats; a wrong one stays (decisions.WRONG_PIN_STAYS).
+    {"trigger": "enter_pin", "source": "pin_entry", "dest": "chats", "conditions": "pin_ok"},
+    {"trigger": "enter_pin", "source": "pin_entry", "dest": None},
     # R19 (decision): an unparsable number is refused and the screen stays.
     {"trigger": "enter_number", "source": "number_entry", "dest": "pin_entry", "conditions": "number_ok"},
     {"trigger": "enter_number", "source": "number_entry", "dest": None},
-    # R17/R18: the right PIN goes back to the chats; a wrong one stays.
-    {"trigger": "enter_pin", "source": "pin_entry", "dest": "chats", "conditions": "pin_ok"},
-    {"trigger": "enter_pin", "source": "pin_entry", "dest": None},
     {"trigger": "resend_sms", "source": "pin_entry", "dest": None},
     {"trigger": "cancel", "source": ["consent", "phone_auth", "sms_confirm", "pin_entry", "number_entry"],
      "dest": "chats"},
+    # R19: change the number, from the SMS dialog or from Settings.
+    {"trigger": "change_number", "source": "sms_confirm", "dest": "number_entry"},
+    {"trigger": "settings_change_number", "source": "chats", "dest": "number_entry"},
 ] + [{"trigger": action, "source": "chats", "dest": None} for action in CHATS_ACTIONS]
 
-#: Every action a user can take in the app.
-ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(t["trigger"] for t in SCREEN_TRANSITIONS))
-
-#: Arguments each action takes beyond the user (``Simulation.do`` checks them;
-#: the scenario loader checks ``do:`` steps against the same table).
-ACTION_ARGS: dict[str, tuple[str, ...]] = {
-    "enter_number": ("number",),
-    "enter_pin": ("pin",),
-    "settings_consent": ("value",),
-    "block": ("oa",),
-    "unblock": ("oa",),
-    "add_friend": ("oa",),
-    "say": ("oa", "text"),
-}
+#: Every trigger of the screen machine, in order of first appearance.
+TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(t["trigger"] for t in SCREEN_TRANSITIONS))
 
 
 def _sources(transition: dict[str, Any]) -> list[str]:
@@ -96,12 +87,17 @@ def _sources(transition: dict[str, Any]) -> list[str]:
     return list(source) if isinstance(source, (list, tuple)) else [source]
 
 
-#: Actions each screen offers, in ``ACTIONS`` order (static: derived once from the data).
+#: Actions each screen offers, in ``TRIGGERS`` order (static: derived once from the data).
 ACTIONS_BY_SCREEN: dict[str, tuple[str, ...]] = {
-    screen: tuple(a for a in ACTIONS if any(
+    screen: tuple(a for a in TRIGGERS if any(
         t["trigger"] == a and screen in _sources(t) for t in SCREEN_TRANSITIONS))
     for screen in SCREEN_STATES
 }
+
+def screens_offering(action: str) -> tuple[str, ...]:
+    """The screens from which ``action`` has a transition."""
+    return tuple(screen for screen, actions in ACTIONS_BY_SCREEN.items() if action in actions)
+
 
 #: The precondition (a ``User`` predicate) that must hold for an action on a
 #: screen, when the action has a single transition from there with a condition.

@@ -292,7 +292,7 @@ E = TypeVar("E", bound=Event)
 Batch = tuple[Event, ...]
 Subscriber = Callable[[Batch], None]
 
-_logger = logging.getLogger("flowsim.events")
+_logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)

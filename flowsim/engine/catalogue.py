@@ -1,6 +1,6 @@
 """The template catalogue (R29): templates, items and buttons by OA country.
 
-Shipped as ``flowsim/data/catalogue.toml`` (TOML, read with the standard
+Shipped as ``flowsim/engine/data/catalogue.toml`` (TOML, read with the standard
 library) and extendable with a user's own file of the same shape.
 """
 
@@ -45,7 +45,7 @@ class Catalogue:
     @lru_cache(maxsize=1)
     def default(cls) -> Catalogue:
         text = (Path(__file__).parent / "data" / "catalogue.toml").read_text(encoding="utf-8")
-        return cls.from_text(text, "flowsim/data/catalogue.toml")
+        return cls.from_text(text, "flowsim/engine/data/catalogue.toml")
 
     @classmethod
     def from_file(cls, path: str | Path) -> Catalogue:

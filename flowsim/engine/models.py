@@ -98,13 +98,15 @@ class PinChallenge(BaseModel):
     purpose: PinPurpose
     number: str = Field(description="where the SMS went: the registered number, or the new one")
     errors: int = 0
+    #: Earlier PINs of the same challenge that still work (only if ``RESEND_INVALIDATES_OLD_PIN`` is off).
+    earlier: tuple[str, ...] = ()
 
 
 class User(BaseModel):
     """A LINE user's account and the state of their LINE app.
 
     ``consent`` and ``screen`` are driven by the state machines in
-    :mod:`flowsim.machines`; nothing else assigns them.
+    :mod:`flowsim.engine.machines`; nothing else assigns them.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -157,7 +159,8 @@ class User(BaseModel):
 
     def pin_ok(self, pin: str | None = None, **_: object) -> bool:
         """The PIN matches the current challenge (R17; an old PIN stops working, R18)."""
-        return self.pin_challenge is not None and pin == self.pin_challenge.pin
+        challenge = self.pin_challenge
+        return challenge is not None and (pin == challenge.pin or pin in challenge.earlier)
 
 
 class NotificationMessage(BaseModel):

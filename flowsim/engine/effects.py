@@ -1,0 +1,293 @@
+"""The one writer of what people and official accounts see: chats, SMS, counts, webhooks, the log.
+
+The flows (``flows/``) decide with :mod:`flowsim.engine.decide` and then call
+these methods; nothing else appends to a chat, an inbox, a webhook queue, a
+count or the event log, and nothing else moves a state machine.  So "what
+changed and why" is always one of these calls, each logging its event.
+
+A world made with ``keep=N`` (long runs: the HTTP sandbox) forgets the
+oldest finished messages, chat lines, SMS and webhook events beyond the
+last ``N`` of each, so memory per delivered send stays flat; counts (R26)
+and pending messages are never forgotten.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from functools import partial
+from typing import Any
+
+from transitions import MachineError
+
+from . import answers, decisions
+from .content import ContentError
+from .decide import Deliver, Discard, Hold, on_recheck
+from .errors import ActionNotAllowedError
+from .events import (
+    ApiCalled,
+    ChatMessageAppeared,
+    ConsentChanged,
+    CountIncremented,
+    Event,
+    MessageDelivered,
+    MessageDiscarded,
+    MessageExpired,
+    MessagePending,
+    MessageUnmatched,
+    PhoneNumberChanged,
+    PhoneNumberRemoved,
+    SmsReceived,
+    UserActed,
+    WebhookQueued,
+)
+from .ids import ulid
+from .machines import consent_machine, message_machine, screen_machine
+from .models import ChatMessage, NotificationMessage, PinChallenge, SendResult, Sms, User, WebhookEvent
+from .phone import hash_number
+from .texts import important_label, section_text, system_text
+from .vocabulary import LINE_CHAT
+from .world import World
+
+#: R26: counting days are calendar days in UTC+9.
+JST = timezone(timedelta(hours=9), "JST")
+
+
+class Effects:
+    """Applies decisions to a :class:`World`; every method logs what it changed."""
+
+    __slots__ = ("world", "_consent", "_lifecycle", "_screens")
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self._consent = consent_machine()
+        self._lifecycle = message_machine()
+        self._screens = screen_machine()
+
+    # ------------------------------------------------------------------ the log and the machines
+
+    def emit(self, event_type: type[Event], **fields: Any) -> None:
+        """Append an event stamped with the current simulated time."""
+        self.world.log.append(event_type(at=self.world.clock.now, **fields))
+
+    def _trigger(self, machine: Any, trigger: str, obj: Any, **kwargs: Any) -> bool:
+        return bool(machine.events[trigger].trigger(obj, **kwargs))
+
+    def screen(self, user: User, action: str, detail: str = "", **kwargs: Any) -> None:
+        """Move the app along the screen machine and log the tap (before its effects).
+
+        The facade has already checked that the action is available.
+        """
+        user.screen_error = None
+        before = user.screen
+        try:
+            self._trigger(self._screens, action, user, **kwargs)
+        except MachineError as exc:  # pragma: no cover - Simulation.do checks first
+            raise ActionNotAllowedError(user.id, action, user.screen, []) from exc
+        self.emit(UserActed, user=user.id, action=action, screen_before=before, screen_after=user.screen,
+                  detail=detail)
+
+    # ------------------------------------------------------------------ what people see
+
+    def post(self, user: User, kind: str, message_id: str | None = None, *, sections: tuple[str, ...] = ()) -> None:
+        """A message from the "LINE" system account (R12-R19)."""
+        text = system_text(kind, user.language)
+        if sections:
+            text += "".join(f"\n• {section_text(s, user.language)} [Set]" for s in sections)
+        chat_message = ChatMessage(kind=kind, chat=LINE_CHAT, at=self.world.now, text=text,  # type: ignore[arg-type]
+                                   sections=sections, message_id=message_id)  # type: ignore[arg-type]
+        self._keep_last(user.chats[LINE_CHAT], chat_message)
+        self.emit(ChatMessageAppeared, user=user.id, message=chat_message)
+
+    def send_pin(self, user: User, purpose: str, number: str) -> None:
+        """R17/R19: an SMS with a fresh PIN; the PIN screen accepts it (and, see R18, maybe older ones)."""
+        digits = decisions.PIN_DIGITS
+        pin = f"{self.world.pin_rng.randrange(10 ** digits):0{digits}d}"
+        old = user.pin_challenge
+        earlier: tuple[str, ...] = ()
+        if old is not None and not decisions.RESEND_INVALIDATES_OLD_PIN and old.purpose == purpose:
+            earlier = (*old.earlier, old.pin)
+        user.pin_challenge = PinChallenge(pin=pin, purpose=purpose, number=number, earlier=earlier)  # type: ignore[arg-type]
+        sms = Sms(at=self.world.now, number=number, pin=pin, purpose=purpose)  # type: ignore[arg-type]
+        self._keep_last(user.sms_inbox, sms)
+        self.emit(SmsReceived, user=user.id, sms=sms)
+
+    def queue_webhook(self, oa_id: str, kind: str, user: User | None = None, **fields: Any) -> None:
+        """R25/R27: one webhook event for an official account, with a seeded ``webhookEventId``."""
+        world = self.world
+        if user is not None:
+            fields.update(user=user.id, source_user_id=user.line_user_id)
+            if kind in ("follow", "message"):
+                fields["reply_token"] = world.id_rng.randbytes(16).hex()
+        event_id = ulid(int(world.now.timestamp() * 1000), int.from_bytes(world.id_rng.randbytes(10), "big"))
+        event = WebhookEvent(type=kind, oa=oa_id, at=world.now, webhook_event_id=event_id, **fields)  # type: ignore[arg-type]
+        self._keep_last(world.webhooks[oa_id], event)
+        self.emit(WebhookQueued, oa=oa_id, event=event)
+
+    def _keep_last(self, items: list[Any], item: Any) -> None:
+        items.append(item)
+        keep = self.world.keep
+        if keep is not None and len(items) >= 2 * keep:
+            del items[:-keep]
+
+    # ------------------------------------------------------------------ settings
+
+    def set_consent(self, user: User, value: str, rule: str) -> None:
+        """R10/R21: consent is global; leaving ``not_set`` is for good (the machine has no way back)."""
+        old = user.consent
+        self._trigger(self._consent, "agree" if value == "agreed" else "reject", user)
+        if old != user.consent:
+            self.emit(ConsentChanged, user=user.id, old=old, new=user.consent, rule=rule)
+        if user.consent == "rejected":
+            self.discard_pending(user, "consent_rejected", "R21")
+        else:
+            self.recheck(user)
+
+    def change_number(self, user: User, new: str) -> None:
+        """R19/R20, with R5's decision: the number moves to this account."""
+        world = self.world
+        new_hash = hash_number(new)
+        holder_id = world.by_hash.get(new_hash)
+        if holder_id is not None and holder_id != user.id and decisions.NUMBER_CHANGE_TAKES_OVER:
+            holder = world.users[holder_id]
+            holder.phone = None
+            self.emit(PhoneNumberRemoved, user=holder_id, number=new, taken_by=user.id)
+            self.discard_pending(holder, decisions.NO_NUMBER_REASON, "R5")
+        old = user.phone
+        if old is not None:
+            world.by_hash.pop(hash_number(old), None)
+        user.phone = new
+        user.phone_changed_at = world.now
+        world.by_hash[new_hash] = user.id
+        self.post(user, "phone_changed")
+        self.emit(PhoneNumberChanged, user=user.id, old=old, new=new)
+        self.recheck(user, completed_by="R19")
+
+    # ------------------------------------------------------------------ a message's fate
+
+    def new_message(self, oa_id: str, kind: str, to: str, tag: str | None, **content: Any) -> NotificationMessage:
+        world = self.world
+        msg = NotificationMessage(id=f"m{next(world.message_seq)}", oa=oa_id, kind=kind, to=to,  # type: ignore[arg-type]
+                                  requested_at=world.now, delivery_tag=tag, **content)
+        world.messages[msg.id] = msg
+        return msg
+
+    def answer(self, msg: NotificationMessage, rule: str) -> SendResult:
+        """Log and return what the API answers, once the arrival's deciding rule is known."""
+        status = answers.status_for(msg.kind, rule)
+        error = None if answers.is_accepted(status) else answers.REFUSED_MESSAGE
+        self.emit(ApiCalled, oa=msg.oa, message_kind=msg.kind, to=msg.to, status=status, message_id=msg.id,
+                  error=error)
+        return SendResult(status=status, message_id=msg.id, error=error)
+
+    def refuse(self, oa_id: str, kind: str, to: str, error: ContentError) -> SendResult:
+        """LINE's 400: nothing is recorded but the call."""
+        self.emit(ApiCalled, oa=oa_id, message_kind=kind, to=to, status=answers.INVALID, error=error.message)
+        return SendResult(status=answers.INVALID, error=error.message, details=error.details)
+
+    def _finish(self, msg: NotificationMessage, trigger: str, *, rule: str, reason: str | None = None) -> None:
+        world = self.world
+        self._trigger(self._lifecycle, trigger, msg)
+        msg.rule = rule
+        msg.reason = reason  # type: ignore[assignment]
+        msg.decided_at = world.now
+        msg.missing = set()
+        timer = world.timers.pop(msg.id, None)
+        if timer is not None:
+            timer.cancel()
+        if msg.user is not None:
+            world.pending[msg.user].pop(msg.id, None)
+        if world.keep is not None:
+            world.finished[msg.id] = None
+            if len(world.finished) > world.keep:
+                old, _ = world.finished.popitem(last=False)
+                world.messages.pop(old, None)
+                world.arrival_needs.pop(old, None)
+
+    def unmatch(self, msg: NotificationMessage) -> None:
+        """R2: no user has the number."""
+        self._finish(msg, "unmatch", rule="R2")
+        self.emit(MessageUnmatched, message_id=msg.id, oa=msg.oa)
+
+    def hold(self, msg: NotificationMessage, user: User, verdict: Hold) -> None:
+        """R13-R15: the message waits; the LINE chat says what to set up; the 24-hour window starts (R22)."""
+        world = self.world
+        world.arrival_needs[msg.id] = verdict.missing
+        self._trigger(self._lifecycle, "hold", msg)
+        msg.missing = set(verdict.missing)
+        msg.rule = verdict.rule
+        world.pending[user.id][msg.id] = None
+        if decisions.WINDOW_APPLIES_TO_SMS_WAIT or "consent" in verdict.missing:
+            world.timers[msg.id] = world.clock.call_at(
+                msg.requested_at + decisions.PENDING_WINDOW, partial(self.expire, msg.id), label=f"expire {msg.id}")
+        self.post(user, "received", msg.id)
+        if "consent" in verdict.missing:
+            sections = ("consent", "phone_auth") if "sms" in verdict.missing else ("consent",)
+            self.post(user, "setup", msg.id, sections=sections)
+        else:
+            self.post(user, "phone_auth", msg.id)
+        self.emit(MessagePending, message_id=msg.id, user=user.id, oa=msg.oa, missing=tuple(sorted(verdict.missing)),
+                  rule=verdict.rule)
+
+    def deliver(self, msg: NotificationMessage, user: User, rule: str) -> None:
+        """Delivery: ``received``, the notification (R24), count (R26), webhook (R25)."""
+        world = self.world
+        self._finish(msg, "deliver", rule=rule)
+        self.post(user, "received", msg.id)
+        oa = world.official_accounts[msg.oa]
+        notification = ChatMessage(
+            kind="notification", chat=oa.id, at=world.now, text=msg.preview(200), message_id=msg.id,
+            label=important_label(user.language, user.app_version),
+            template=msg.template.key if msg.template else None, messages=msg.messages,
+        )
+        self._keep_last(user.chats.setdefault(oa.id, []), notification)
+        self.emit(ChatMessageAppeared, user=user.id, message=notification)
+        self.emit(MessageDelivered, message_id=msg.id, user=user.id, oa=oa.id, rule=rule)
+        day = world.now.astimezone(JST).date()
+        key = (oa.id, msg.kind, day)
+        world.counts[key] = total = world.counts.get(key, 0) + 1
+        self.emit(CountIncremented, oa=oa.id, message_kind=msg.kind, day=day, total=total)
+        self.queue_webhook(oa.id, "delivery", data=msg.delivery_tag or msg.to)
+
+    def discard(self, msg: NotificationMessage, user: User, reason: str, rule: str) -> None:
+        self._finish(msg, "discard", rule=rule, reason=reason)
+        self.emit(MessageDiscarded, message_id=msg.id, user=user.id, oa=msg.oa, reason=reason, rule=rule)
+
+    def expire(self, message_id: str) -> None:
+        """Timer callback at ``requested_at + 24h`` (R22)."""
+        msg = self.world.messages.get(message_id)
+        if msg is None or msg.status != "pending":
+            return
+        self._finish(msg, "expire", rule="R22")
+        self.emit(MessageExpired, message_id=msg.id, user=msg.user or "", oa=msg.oa)
+
+    def recheck(self, user: User, completed_by: str | None = None) -> None:
+        """Re-decide every pending message of ``user`` after a change of settings, and apply the verdicts.
+
+        Delivers those with nothing left to wait for; keeps the rest, noting
+        what they now wait for (see
+        ``decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED``).
+        """
+        world = self.world
+        for message_id in list(world.pending[user.id]):
+            msg = world.messages[message_id]
+            verdict = on_recheck(user, msg.oa, world.now, missing=frozenset(msg.missing), rule=msg.rule or "R11",
+                                 arrival_needs=world.arrival_needs[msg.id], completed_by=completed_by)
+            if isinstance(verdict, Discard):
+                self.discard(msg, user, verdict.reason, verdict.rule)
+            elif isinstance(verdict, Deliver):
+                self.deliver(msg, user, verdict.rule)
+            elif isinstance(verdict, Hold) and verdict.missing != msg.missing:
+                newly_sms = verdict.rule == "R11" and "sms" not in msg.missing
+                msg.missing = set(verdict.missing)
+                msg.rule = verdict.rule
+                if newly_sms and decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED:
+                    self.post(user, "phone_auth", msg.id)
+                self.emit(MessagePending, message_id=msg.id, user=user.id, oa=msg.oa,
+                          missing=tuple(sorted(verdict.missing)), rule=verdict.rule)
+
+    def discard_pending(self, user: User, reason: str, rule: str, oa_id: str | None = None) -> None:
+        world = self.world
+        for message_id in list(world.pending[user.id]):
+            msg = world.messages[message_id]
+            if oa_id is None or msg.oa == oa_id:
+                self.discard(msg, user, reason, rule)

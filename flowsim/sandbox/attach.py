@@ -1,0 +1,113 @@
+"""The sandbox and the TUI in one event loop (``flowsim serve --tui WORLD.yaml``).
+
+The TUI owns the run (its session: the person steps, taps, moves the clock,
+restarts or opens another file); the sandbox serves whatever run the TUI
+has now (:class:`TuiSource`), so a backend's sends land on the phones the
+person is looking at, and what the person taps is what the backend's
+webhooks report.  Each request and each webhook attempt is shown as a
+notification, and the panes are repainted after every request.
+
+Decisions: the clock is the TUI's (frozen for the sandbox: the person's
+clock keys and the control API move it); the world's own steps are the
+TUI's to step through, not run first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import inspect
+import socket
+from pathlib import Path
+from typing import Any
+
+from .app import create_app
+from .world import RecordedRequest, Sandbox
+
+
+class TuiSource:
+    """The run of the TUI's current session, as the sandbox's :class:`~flowsim.sandbox.world.RunSource`."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    @property
+    def run(self) -> Any:
+        return self.app.session.run
+
+    def restart(self) -> None:
+        self.app.session.restart()
+        self.app.call_later(self.app.refresh_all)
+
+
+def serving_app(world: Path, sock: socket.socket, url: str, webhooks: dict[str, str] | None = None,
+                **options: Any) -> Any:
+    """A :class:`flowsim.tui.app.FlowsimApp` that also serves the sandbox on ``sock`` once it is ready.
+
+    ``webhooks`` gives official accounts their webhook URL; ``options`` are :class:`Sandbox`'s.
+    """
+    import uvicorn
+
+    gc.disable()  # as `flowsim tui` does: the imports allocate many long-lived objects
+    try:
+        from flowsim.tui.app import FlowsimApp
+    finally:
+        gc.enable()
+
+    class ServingApp(FlowsimApp):
+        # Textual reads CSS_PATH next to the class's own module: point it back at the TUI's.
+        CSS_PATH = str(Path(inspect.getfile(FlowsimApp)).with_name(str(FlowsimApp.CSS_PATH)))
+        sandbox: Sandbox | None = None
+
+        def on_ready(self) -> None:
+            self.sandbox = box = Sandbox(None, source=TuiSource(self), frozen=True, **options)
+            for oa, webhook in (webhooks or {}).items():
+                if oa in box.channels:
+                    box.configure(oa, webhook=webhook)
+            box.request_listeners.append(self._show_request)
+            box.sender.listeners.append(self._show_attempt)
+            inner = create_app(box)
+
+            async def repainting(scope: Any, receive: Any, send: Any) -> None:
+                await inner(scope, receive, send)
+                if scope["type"] == "http":
+                    self._repaint_soon()
+
+            config = uvicorn.Config(repainting, lifespan="on", log_level="warning", access_log=False)
+            self._server = uvicorn.Server(config)
+            self._server_task = asyncio.ensure_future(self._server.serve(sockets=[sock]))
+            self.sub_title = f"{self.session.name} · LINE sandbox on {url}"
+            self.notify(f"LINE sandbox on {url} — tokens: GET {url}/_flowsim/state", title="flowsim serve",
+                        timeout=8)
+
+        _repaint_pending = False
+
+        def _repaint_soon(self) -> None:
+            if not self._repaint_pending:
+                self._repaint_pending = True
+                self.call_later(self._repaint)
+
+        def _repaint(self) -> None:
+            self._repaint_pending = False
+            self.refresh_all()
+
+        def _show_request(self, entry: RecordedRequest) -> None:
+            said = "" if entry.status < 300 else f" {entry.answer.get('message', '')}"
+            self.notify(f"{entry.method} {entry.path} {entry.oa or '-'} → {entry.status}{said}",
+                        title="LINE API", severity="information" if entry.status < 400 else "warning", timeout=4)
+
+        def _show_attempt(self, delivery: Any, attempt: Any) -> None:
+            result = attempt.status if attempt.error is None else attempt.error
+            again = " (redelivery)" if attempt.redelivery else ""
+            self.notify(f"{delivery.event['type']} → {delivery.channel.oa}{again}: {result}; {delivery.state}",
+                        title="webhook", severity="information" if attempt.ok else "warning", timeout=4)
+            self._repaint_soon()
+
+        async def action_quit(self) -> None:
+            server = getattr(self, "_server", None)
+            if server is not None:
+                server.should_exit = True
+                await self._server_task
+            await super().action_quit()
+
+    return ServingApp(world)
