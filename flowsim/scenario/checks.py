@@ -11,7 +11,11 @@ here once, so that the runner never meets an unknown id:
   phone number or a 64-hex hash; an action gets exactly the arguments it
   takes; ``pin`` is ``last`` or digits; ``message:`` names were given by an
   ``as:`` of an *earlier* step; ``as:`` names are unique; a send has exactly
-  one of ``text``, ``messages``, ``template``.
+  one of ``text``, ``messages``, ``template``;
+* the clock: ``start`` (or now), each user's times and the clock after every
+  ``advance`` / ``advance_to`` stay in the simulated clock's range (1970-01-01
+  to 9999-01-01 UTC), so a scenario that would leave it is refused at the
+  value that does, not half-way through its run.
 
 Each problem is a :class:`ScenarioFileError` at the offending key or value;
 all problems of a file are reported together.  Whatever the file's size, an
@@ -26,16 +30,18 @@ import functools
 import heapq
 import re
 from collections.abc import Collection, Iterable
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flowsim.engine import decisions, phone
 from flowsim.engine import InvalidPhoneNumberError
 from flowsim.engine import ACTION_ARGS
 from flowsim.engine import LINE_CHAT
+from flowsim.engine import wall_now
 
 from .errors import MAX_REPORTED, ScenarioFileError
 from .hints import did_you_mean
-from .models import DoStep, ExpectStep, Scenario, SendStep, annotate
+from .models import AdvanceStep, AdvanceToStep, DoStep, ExpectStep, Scenario, SendStep, annotate
 from .yamlsource import Positions, describe_type
 
 
@@ -259,6 +265,52 @@ class _Checker:
                           key=True)
 
 
+    # ------------------------------------------------------------ the clock
+
+    def clock(self) -> None:
+        start = self.s.start or wall_now()
+        if not EARLIEST <= start <= LATEST:
+            self.fail(("start",), f"start {start.isoformat()} is outside {_CLOCK_RANGE}; expected a time in it")
+            return
+        for user_id, spec in self.s.users.items():
+            for field in ("created", "sms_verified", "phone_changed"):
+                value = getattr(spec, field)
+                at = _plus(start, value) if isinstance(value, timedelta) else value
+                if value is not None and (at is None or at > LATEST):
+                    when = f"{at.isoformat()}, after the end of {_CLOCK_RANGE}" if at else "before the year 1"
+                    self.fail(("users", user_id, field), f"{field} would be {when}; expected a time "
+                              "between the year 1 and 9999-01-01 UTC")
+        now = start
+        for i, step in enumerate(self.s.steps):
+            if isinstance(step, AdvanceStep):
+                target, where = _plus(now, step.advance), ("steps", i, "advance")
+            elif isinstance(step, AdvanceToStep):
+                target, where = step.advance_to, ("steps", i, "advance_to")
+            else:
+                continue
+            if target is None or target > LATEST:
+                reach = f"reach {target.isoformat()}" if target is not None else "pass the year 9999"
+                self.fail(where, f"the clock would {reach} here, after the end of {_CLOCK_RANGE}; "
+                          "expected a scenario whose clock stays before 9999-01-01 UTC")
+                return
+            now = max(now, target)
+
+
+#: The simulated clock's range: the engine's (flowsim/engine/clock.py, which does not export it;
+#: tests/scenario/test_scenario_malformed.py keeps the two equal).
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc)
+_CLOCK_RANGE = "the simulated clock's range, 1970-01-01 to 9999-01-01 UTC"
+
+
+def _plus(time: datetime, delta: timedelta) -> datetime | None:
+    """``time + delta``, or None past the calendar (year 1 to 9999)."""
+    try:
+        return time + delta
+    except OverflowError:
+        return None
+
+
 _REGIONS: frozenset[str] | None = None
 
 
@@ -276,4 +328,5 @@ def check(scenario: Scenario, positions: Positions, path: str) -> list[ScenarioF
     checker = _Checker(scenario, positions, path)
     checker.world()
     checker.steps()
+    checker.clock()
     return checker.problems

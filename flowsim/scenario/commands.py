@@ -95,6 +95,8 @@ def run_file(path: str, catalogue: Any = None) -> Outcome:
     try:
         run = ScenarioRun(scenario, catalogue=catalogue)
         results = run.run_all()
+    except ScenarioFileError as exc:  # the world cannot be set up: an invalid file too
+        return Outcome(INVALID, path, path, exc.report())
     except Exception as exc:  # noqa: BLE001 - an engine bug must not hide the other scenarios
         return Outcome(FAIL, path, scenario.name,
                        f"internal error: {type(exc).__name__}: {exc} (a flowsim bug: please report it)")

@@ -14,6 +14,9 @@ Decisions where the scenario format (``docs/scenarios.md``) is silent:
 * :meth:`ScenarioRun.run_all` stops at the first failed step (later steps
   would run on a state the author did not intend, and their failures would
   be noise); :meth:`ScenarioRun.step` lets the TUI go on regardless.
+* An engine error while the world is set up (a start or a user the loader
+  let through) is a :class:`ScenarioFileError` of the file, never an
+  "internal error"; the loader's checks make it rare.
 * An engine error (:class:`flowsim.engine.errors.FlowsimError`, e.g. an action not
   available on the current screen) fails the step with the engine's message.
 * ``to: <user>`` is resolved when the step runs: the hash of the number the
@@ -41,6 +44,7 @@ from flowsim.engine import FlowsimError
 from flowsim.engine import LINE_CHAT, ChatMessage, SendResult, WebhookEvent
 
 from .checks import classify_to
+from .errors import ScenarioFileError
 from .models import AdvanceStep, AdvanceToStep, DoStep, ExpectSpec, ExpectStep, Scenario, SendStep
 from .types import ApiCheck, ChatItem, MessageCheck, WebhookItem
 
@@ -149,17 +153,24 @@ class ScenarioRun:
                  start: datetime | None = None) -> None:
         self.scenario = scenario
         start = start or scenario.start or wall_now()
-        self.sim = sim = Simulation(start=start, seed=scenario.seed, catalogue=catalogue)
-        for oa_id, oa in scenario.official_accounts.items():
-            sim.add_official_account(oa_id, oa.name, oa.country, token=oa.token, secret=oa.secret,
-                                     webhook=oa.webhook)
-        for user_id, u in scenario.users.items():
-            sim.add_user(
-                user_id, u._e164 or u.phone, region=u.region.upper(), consent=u.consent,
-                created_at=_at(u.created, start), sms_verified_at=_at(u.sms_verified, start),
-                phone_changed_at=_at(u.phone_changed, start), privacy_policy=u.privacy_policy,
-                language=u.language, app_version=u.app_version, blocked=u.blocked, friends=u.friends,
-            )
+        what = "the start"
+        try:
+            self.sim = sim = Simulation(start=start, seed=scenario.seed, catalogue=catalogue)
+            for oa_id, oa in scenario.official_accounts.items():
+                what = f"official account {oa_id!r}"
+                sim.add_official_account(oa_id, oa.name, oa.country, token=oa.token, secret=oa.secret,
+                                         webhook=oa.webhook)
+            for user_id, u in scenario.users.items():
+                what = f"user {user_id!r}"
+                sim.add_user(
+                    user_id, u._e164 or u.phone, region=u.region.upper(), consent=u.consent,
+                    created_at=_at(u.created, start), sms_verified_at=_at(u.sms_verified, start),
+                    phone_changed_at=_at(u.phone_changed, start), privacy_policy=u.privacy_policy,
+                    language=u.language, app_version=u.app_version, blocked=u.blocked, friends=u.friends,
+                )
+        except (FlowsimError, OverflowError) as exc:
+            raise ScenarioFileError(scenario.path, 1, 1, f"{what} cannot be set up: {exc}; expected a world "
+                                    "the simulator accepts") from None
         self.steps = scenario.steps
         self.position = 0
         self.results: list[StepResult] = []

@@ -36,6 +36,11 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "bad_rule_id.yaml": (2, 10, "did you mean 'R9'?"),
     "binary_junk.yaml": (3, 1, "expected a UTF-8 YAML text file"),
     "boolean_as_text.yaml": (8, 31, "put it in quotes"),
+    "clock_advance_to_past_9999.yaml": (8, 17, "the clock would reach 9999-06-01T00:00:00+00:00 here"),
+    "clock_created_before_year_1.yaml": (6, 45, "created would be before the year 1"),
+    "clock_past_9999.yaml": (9, 14, "after the end of the simulated clock's range, 1970-01-01 to 9999-01-01"),
+    "clock_start_after_9999.yaml": (2, 8, "start 9999-06-01T00:00:00+00:00 is outside"),
+    "clock_start_before_1970.yaml": (2, 8, "start 1960-01-01T00:00:00+00:00 is outside"),
     "duplicate_key.yaml": (2, 1, "expected each key once"),
     "duration_of_spaces.yaml": (8, 14, "invalid duration '      "),
     "duration_past_the_calendar.yaml": (8, 14, "is longer than the calendar (more than 3,652,058 days"),
@@ -297,3 +302,37 @@ def test_hints_have_a_budget_per_file():
     with hints.budget(2):
         assert [hints.close_match("agre", ["agree"]) for _ in range(3)] == ["agree", "agree", None]
     assert hints.close_match("agre", ["agree"]) == "agree"
+
+
+def test_the_files_clock_range_is_the_engines():
+    from flowsim.engine import clock
+    from flowsim.scenario import checks
+
+    assert (checks.EARLIEST, checks.LATEST) == (clock.EARLIEST, clock.LATEST)
+
+
+def test_an_engine_error_in_a_step_fails_that_step_at_its_line():
+    """A start the loader did not see (ScenarioRun(start=...)): the engine's refusal, at the step, never "internal error"."""
+    from datetime import datetime, timezone
+
+    from flowsim.scenario import ScenarioRun, loads_scenario
+    from scenario_helpers import HEADER
+
+    scenario = loads_scenario(HEADER + "  - send: {from: shop, to: hanako, text: hi}\n  - advance: 3h\n")
+    results = ScenarioRun(scenario, start=datetime(9998, 12, 31, 23, tzinfo=timezone.utc)).run_all()
+    assert results[-1].line == 9 and not results[-1].ok
+    assert "representable range" in results[-1].error
+
+
+def test_a_world_the_engine_refuses_is_an_invalid_file_not_an_internal_error(monkeypatch):
+    from flowsim.engine import InvalidValueError
+    from flowsim.scenario import runner
+
+    def refuse(*args, **kwargs):
+        raise InvalidValueError("start time 9999-06-01 is outside the range")
+
+    monkeypatch.setattr(runner, "Simulation", refuse)
+    result = run_cli(str(DATA / "flow_b.yaml"))
+    assert result.exit_code == 2, result.output
+    assert f"{DATA / 'flow_b.yaml'}:1:1: the start cannot be set up: start time 9999-06-01" in result.output
+    assert "internal error" not in result.output
