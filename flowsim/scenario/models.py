@@ -35,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
 
 from flowsim.engine import ACTIONS
 from flowsim.engine import INVARIANTS, RULE_IDS
@@ -43,10 +44,12 @@ from flowsim.engine import ConsentSetting, ConsentState, Country, Language, Scre
 from .hints import did_you_mean
 from .types import (
     ApiCheckType,
+    AppVersion,
     ChatItemType,
     Duration,
     MessageCheckType,
     PastTime,
+    Seed,
     Text,
     Time,
     WebhookItemType,
@@ -127,7 +130,7 @@ class UserSpec(_Model):
     phone_changed: PastTime | None = Field(None, description="Last phone number change, or null (R11, R19)")
     privacy_policy: bool = Field(True, description="Agreed to the March 2022 privacy policy (R8)")
     language: Language = Field("en", description="App language (R24)")
-    app_version: Text = Field("15.9.0", description="LINE app version (R24: the label needs 15.9.0+)")
+    app_version: AppVersion = Field("15.9.0", description="LINE app version (R24: the label needs 15.9.0+)")
     blocked: list[str] = Field(default_factory=list, description="Official account ids the user has blocked (R6)")
     friends: list[str] = Field(default_factory=list, description="Official account ids the user has added (R27)")
 
@@ -166,6 +169,14 @@ class TemplateSpec(_Model):
         return plain(value)
 
 
+class FlexMessage(TypedDict, total=False):
+    """A flexible message object: passed to the API as written (its answer judges it, R28), but its
+    ``type`` must be text, the one thing every message has that no API answer could be about."""
+
+    __pydantic_config__ = ConfigDict(extra="allow")  # type: ignore[misc]
+    type: Text
+
+
 class SendSpec(_Model):
     """An official account calls the API (exactly one of text, messages, template)."""
 
@@ -176,7 +187,7 @@ class SendSpec(_Model):
     to: Text = Field(description="A user id (hash of that user's number now), a phone number "
                                  "(normalised, then hashed) or a 64-hex SHA-256 hash used as is")
     text: Text | None = Field(None, description="Shorthand for one flexible text message")
-    messages: list[dict[str, Any]] | None = Field(None, description="Flexible message objects (R28: 1-5)")
+    messages: list[FlexMessage] | None = Field(None, description="Flexible message objects (R28: 1-5)")
     template: TemplateSpec | None = Field(None, description="A template message (R29)")
     tag: Text | None = Field(None, description="X-Line-Delivery-Tag, 16..100 characters (R30)")
 
@@ -287,7 +298,7 @@ class Scenario(_Model):
     covers: list[CoverId] = Field(default_factory=list, description="Rule ids exercised (docs/rules.md); "
                                                                      "feeds `flowsim coverage`")
     start: Time | None = Field(None, description="Start of the simulated clock (default: now, frozen in tests)")
-    seed: int = Field(0, description="Makes PINs and ids reproducible")
+    seed: Seed = Field(0, description="Makes PINs and ids reproducible")
     official_accounts: dict[str, OfficialAccountSpec] = Field(default_factory=dict,
                                                               description="Official accounts by id")
     users: dict[str, UserSpec] = Field(default_factory=dict, description="LINE users by id")

@@ -8,11 +8,12 @@ completion and checks from ``flowsim schema``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import AfterValidator, PlainSerializer, PlainValidator, WithJsonSchema
 
 from .hints import did_you_mean
 from .timeparse import DURATION_EXAMPLES, DURATION_PATTERN, format_duration, parse_duration, parse_time
@@ -49,6 +50,34 @@ def plain(value: Any) -> Any:
 
 
 Text = Annotated[str, PlainValidator(text_of), WithJsonSchema({"type": ["string", "number"]})]
+
+#: The engine's rules for the values it is given as they are (flowsim/engine/arguments.py, which
+#: the loader cannot import; tests/scenario keeps the two equal), checked here so that the file's
+#: error points at the value instead of the world failing to set up.
+VERSION_PATTERN = r"[0-9]{1,9}(?:\.[0-9]{1,9}){0,3}"
+SEED_LIMIT = 10**100
+_VERSION = re.compile(VERSION_PATTERN)
+
+
+def _app_version(value: Any) -> str:
+    version = text_of(value)
+    if not _VERSION.fullmatch(version):
+        raise ValueError(f"{describe_type(version)} is no version; expected dot-separated numbers such as 15.9.0 "
+                         "(at most four parts of 1-9 digits, 0-9; R24 compares them)")
+    return version
+
+
+AppVersion = Annotated[str, PlainValidator(_app_version),
+                       WithJsonSchema({"type": "string", "pattern": f"^{VERSION_PATTERN}$"})]
+
+
+def _seed(value: int) -> int:
+    if not -SEED_LIMIT < value < SEED_LIMIT:
+        raise ValueError(f"a seed of {len(str(abs(value)))} digits; expected a whole number of at most 100 digits")
+    return value
+
+
+Seed = Annotated[int, AfterValidator(_seed)]
 
 
 def _positive_duration(value: Any) -> timedelta:

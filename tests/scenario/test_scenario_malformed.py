@@ -26,6 +26,7 @@ from scenario_helpers import DATA, MALFORMED
 #: file → (line, column, a phrase of what was expected or found)
 EXPECTED: dict[str, tuple[int, int, str]] = {
     "alias_bomb.yaml": (2, 4, "aliases repeat more than 100,000 values (an alias bomb?)"),
+    "app_version_not_a_version.yaml": (6, 49, "'15.9.0²' is no version; expected dot-separated numbers"),
     "bad_duration.yaml": (8, 14, "unit(s) y d h m s"),
     "bad_duration_user.yaml": (6, 45, "unit(s) y d h m s"),
     "bad_enum_consent.yaml": (6, 45, "expected one of: not_set, agreed, rejected"),
@@ -47,6 +48,7 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "duration_past_the_calendar_user.yaml": (6, 45, "'-99999999999y' is longer than the calendar"),
     "empty.yaml": (1, 1, "expected a mapping with at least `name:` and `steps:`"),
     "extra_action_arg.yaml": (8, 17, "takes no arguments"),
+    "flex_type_not_text.yaml": (8, 54, "messages[0].type: expected text, found a list"),
     "hex_without_digits.yaml": (7, 7, "'0x_' is not a whole number"),
     "integer_of_5000_digits.yaml": (7, 7, "an integer of 5,000 characters; expected at most 1,000 digits"),
     "latin1.yaml": (1, 10, "expected a UTF-8 YAML text file"),
@@ -59,6 +61,7 @@ EXPECTED: dict[str, tuple[int, int, str]] = {
     "only_comment.yaml": (1, 1, "empty file"),
     "python_tag.yaml": (9, 4, "unsupported tag"),
     "recursive_alias.yaml": (1, 7, "recursive alias"),
+    "seed_of_101_digits.yaml": (7, 7, "expected a whole number of at most 100 digits"),
     "send_without_content.yaml": (8, 5, "expected one of text, messages, template"),
     "tag_bool_not_a_boolean.yaml": (9, 28, "'maybe' is not a boolean (YAML !!bool); expected true or false"),
     "tag_float_not_a_number.yaml": (7, 7, "'abc' is not a number (YAML !!float)"),
@@ -336,3 +339,22 @@ def test_a_world_the_engine_refuses_is_an_invalid_file_not_an_internal_error(mon
     assert result.exit_code == 2, result.output
     assert f"{DATA / 'flow_b.yaml'}:1:1: the start cannot be set up: start time 9999-06-01" in result.output
     assert "internal error" not in result.output
+
+
+@pytest.mark.parametrize("version", ["15.9.0", "1", "1.2.3.4", "999999999.0", "1.2.3.4.5", "1234567890", "15.9.0²",
+                                     "١٥.٩", "15..0", "", " 15.9.0", "15.9.0\n", "x.y"])
+def test_the_files_app_version_and_seed_rules_are_the_engines(version):
+    """What the file accepts as it stands is what the engine accepts (flowsim/engine/arguments.py)."""
+    from flowsim.engine import InvalidValueError, arguments
+    from flowsim.scenario.types import SEED_LIMIT, _app_version
+
+    def accepts(check, value):
+        try:
+            check(value)
+            return True
+        except (ValueError, InvalidValueError):
+            return False
+
+    assert accepts(_app_version, version) == accepts(arguments.app_version, version)
+    for seed in (SEED_LIMIT - 1, SEED_LIMIT, -SEED_LIMIT + 1, -SEED_LIMIT):
+        assert accepts(arguments.seed, seed) == (-SEED_LIMIT < seed < SEED_LIMIT)
