@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .machines import CONDITION_HINTS, PRECONDITIONS, TRIGGERS, screens_offering
+from . import machines
+from .machines import CONDITION_HINTS, PRECONDITIONS, screens_offering
 
 if TYPE_CHECKING:
     from .effects import Effects
@@ -66,10 +67,11 @@ def registry(specs: Iterable[ActionSpec]) -> dict[str, ActionSpec]:
         if spec.name in out:
             raise ValueError(f"action {spec.name!r} is registered twice")
         out[spec.name] = spec
-    if set(out) != set(TRIGGERS):
-        raise ValueError(f"actions without a spec: {sorted(set(TRIGGERS) - set(out))}; "
-                         f"specs without a transition: {sorted(set(out) - set(TRIGGERS))}")
-    return {name: out[name] for name in TRIGGERS}
+    triggers = machines.TRIGGERS
+    if set(out) != set(triggers):
+        raise ValueError(f"actions without a spec: {sorted(set(triggers) - set(out))}; "
+                         f"specs without a transition: {sorted(set(out) - set(triggers))}")
+    return {name: out[name] for name in triggers}
 
 
 def _build() -> dict[str, ActionSpec]:
@@ -87,3 +89,19 @@ ACTION_ARGS: dict[str, tuple[str, ...]] = {name: spec.args for name, spec in ACT
 def spec_of(name: Any) -> ActionSpec | None:
     """The spec of ``name``, or None for anything that is not an action's name."""
     return ACTIONS.get(name) if isinstance(name, str) else None
+
+
+def register(spec: ActionSpec, *transitions: dict[str, Any]) -> None:
+    """Add an action: its spec and its screen-machine transitions (``docs/architecture.md``).
+
+    For extensions and tests.  Call it before the front ends are imported:
+    the scenario schema's enum and the TUI's buttons are read from
+    :data:`ACTIONS` when their modules load.  Simulations made afterwards
+    use the extended screen machine.
+    """
+    machines.add_screen_transitions(*transitions)
+    extended = registry([*ACTIONS.values(), spec])
+    ACTIONS.clear()
+    ACTIONS.update(extended)
+    ACTION_ARGS.clear()
+    ACTION_ARGS.update({name: s.args for name, s in ACTIONS.items()})

@@ -21,7 +21,6 @@ from .errors import shown
 
 from .catalogue import Catalogue
 from . import decisions
-from .decisions import FLEX_MEDIA_COMPONENTS, FLEXIBLE_ALLOWED_TYPES
 
 MEDIA_TYPES = frozenset({"image", "video", "audio", "imagemap"})
 MAX_MESSAGES = 5
@@ -139,10 +138,10 @@ def check_flexible(messages: Any) -> ContentError | None:
                 "Messages containing images, videos or audio can't be sent as LINE notification messages",
                 "R28", f"type {mtype!r} is not allowed", f"{prop}.type",
             )
-        if mtype not in FLEXIBLE_ALLOWED_TYPES:
+        if mtype not in decisions.FLEXIBLE_ALLOWED_TYPES:
             return _err(
                 "The request body has 1 error(s)", "R28",
-                f"type {mtype!r} is not allowed; use one of {', '.join(sorted(FLEXIBLE_ALLOWED_TYPES))}",
+                f"type {mtype!r} is not allowed; use one of {', '.join(sorted(decisions.FLEXIBLE_ALLOWED_TYPES))}",
                 f"{prop}.type",
             )
         if mtype == "text":
@@ -164,7 +163,7 @@ def check_flexible(messages: Any) -> ContentError | None:
             for path, node in _walk(contents, f"{prop}.contents"):
                 if not isinstance(node.get("type", ""), str):
                     return _err(_BAD_BODY, "R28", "must be a string", f"{path}.type")
-                if node.get("type") in FLEX_MEDIA_COMPONENTS:
+                if node.get("type") in decisions.FLEX_MEDIA_COMPONENTS:
                     return _err(
                         "Messages containing images, videos or audio can't be sent as LINE notification messages",
                         "R28", f"flex component {node['type']!r} is not allowed", f"{path}.type",

@@ -2,8 +2,16 @@
 
 ``docs/rules.md`` marks these **Decision**; the ones the spec
 leaves open and flowsim had to settle are marked *(flowsim)*.  Each is one
-named constant here, imported by the code that applies it, so that changing
-a decision is a one-line edit and ``grep decisions.`` shows every use.
+named constant here, read as ``decisions.NAME`` where it applies (at the
+moment it applies, so that tests/engine/test_decisions.py can flip each one
+and see the behaviour change), so that changing a decision is a one-line
+edit and ``grep decisions.`` shows every use.
+
+Two decisions are fixed, not constants, because their alternative is not a
+behaviour LINE could have: R14's two setup sections may be completed in
+either order (a message's requirements are a set; it is delivered when the
+set is empty: ``decide.on_recheck``), and R19 refuses a new number that R3
+cannot read (a number that cannot be normalised cannot be registered).
 """
 
 from __future__ import annotations
@@ -60,11 +68,6 @@ BLOCK_DISCARDS_PENDING = True
 
 # ---------------------------------------------------------------- delivery (R13-R15)
 
-#: R14 (decision): with both consent and SMS missing, both must be
-#: completed, in either order; the message is delivered when the second
-#: completes.  (Requirements are a set; delivery happens when it is empty.)
-SETUP_SECTIONS_IN_ANY_ORDER = True
-
 #: I1 (flowsim): requirements are evaluated again at the moment of
 #: delivery.  If SMS became required while a message waited only for
 #: consent (an R11 exemption ran out), the message keeps waiting for SMS and
@@ -84,10 +87,6 @@ WRONG_PIN_STAYS = True
 RESEND_INVALIDATES_OLD_PIN = True
 
 # ---------------------------------------------------------------- number change (R19)
-
-#: R19 (decision): a new number that fails normalisation is refused on the
-#: number-entry screen with an error; nothing changes.
-REFUSE_INVALID_NEW_NUMBER = True
 
 #: R19 (decision): a new number typed in national form (``090-…``) is read
 #: in the region of the user's current number; with no current number (or

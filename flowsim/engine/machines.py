@@ -78,36 +78,53 @@ SCREEN_TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "settings_change_number", "source": "chats", "dest": "number_entry"},
 ] + [{"trigger": action, "source": "chats", "dest": None} for action in CHATS_ACTIONS]
 
-#: Every trigger of the screen machine, in order of first appearance.
-TRIGGERS: tuple[str, ...] = tuple(dict.fromkeys(t["trigger"] for t in SCREEN_TRANSITIONS))
-
-
 def _sources(transition: dict[str, Any]) -> list[str]:
     source = transition["source"]
     return list(source) if isinstance(source, (list, tuple)) else [source]
 
 
-#: Actions each screen offers, in ``TRIGGERS`` order (static: derived once from the data).
-ACTIONS_BY_SCREEN: dict[str, tuple[str, ...]] = {
-    screen: tuple(a for a in TRIGGERS if any(
-        t["trigger"] == a and screen in _sources(t) for t in SCREEN_TRANSITIONS))
-    for screen in SCREEN_STATES
-}
+#: Every trigger of the screen machine, in order of first appearance.
+TRIGGERS: tuple[str, ...] = ()
+#: Actions each screen offers, in ``TRIGGERS`` order (derived from the data).
+ACTIONS_BY_SCREEN: dict[str, tuple[str, ...]] = {}
+#: The precondition (a ``User`` predicate) that must hold for an action on a
+#: screen, when the action has a single transition from there with a condition.
+PRECONDITIONS: dict[tuple[str, str], str] = {}
+
+
+def _derive() -> None:
+    """(Re)compute the tables above from ``SCREEN_TRANSITIONS``, in place."""
+    global TRIGGERS
+    TRIGGERS = tuple(dict.fromkeys(t["trigger"] for t in SCREEN_TRANSITIONS))
+    ACTIONS_BY_SCREEN.clear()
+    ACTIONS_BY_SCREEN.update({
+        screen: tuple(a for a in TRIGGERS if any(t["trigger"] == a and screen in _sources(t) for t in SCREEN_TRANSITIONS))
+        for screen in SCREEN_STATES
+    })
+    PRECONDITIONS.clear()
+    PRECONDITIONS.update({
+        (source, t["trigger"]): t["conditions"]
+        for t in SCREEN_TRANSITIONS
+        if isinstance(t.get("conditions"), str)
+        for source in _sources(t)
+        if sum(1 for u in SCREEN_TRANSITIONS if u["trigger"] == t["trigger"] and source in _sources(u)) == 1
+    })
+
+
+_derive()
+
 
 def screens_offering(action: str) -> tuple[str, ...]:
     """The screens from which ``action`` has a transition."""
     return tuple(screen for screen, actions in ACTIONS_BY_SCREEN.items() if action in actions)
 
 
-#: The precondition (a ``User`` predicate) that must hold for an action on a
-#: screen, when the action has a single transition from there with a condition.
-PRECONDITIONS: dict[tuple[str, str], str] = {
-    (source, t["trigger"]): t["conditions"]
-    for t in SCREEN_TRANSITIONS
-    if isinstance(t.get("conditions"), str)
-    for source in _sources(t)
-    if sum(1 for u in SCREEN_TRANSITIONS if u["trigger"] == t["trigger"] and source in _sources(u)) == 1
-}
+def add_screen_transitions(*transitions: dict[str, Any]) -> None:
+    """Extend the screen machine with a new action's transitions (see ``actions.register``)."""
+    SCREEN_TRANSITIONS.extend(transitions)
+    _derive()
+    screen_machine.cache_clear()
+
 
 #: Why an action whose screen allows it may still be unavailable, keyed by
 #: the condition name used above (or by action, for per-OA preconditions

@@ -13,7 +13,7 @@ import re
 import phonenumbers
 
 from .arguments import is_text, text
-from .decisions import NUMBER_MUST_BE_VALID
+from . import decisions
 from .errors import InvalidPhoneNumberError, MalformedHashError
 
 #: Country calling codes whose numbers can receive LINE notification messages (R4).
@@ -27,7 +27,7 @@ def normalise(number: str, region: str = "JP") -> str:
     """Return the E.164 form of ``number``, reading national forms in ``region``.
 
     Raises :class:`InvalidPhoneNumberError` naming the input when the library
-    cannot parse it, or (see :data:`flowsim.decisions.NUMBER_MUST_BE_VALID`)
+    cannot parse it, or (see :data:`flowsim.engine.decisions.NUMBER_MUST_BE_VALID`)
     when it is not a possible number for its country.
     """
     text(region, "region", optional=True)
@@ -37,9 +37,9 @@ def normalise(number: str, region: str = "JP") -> str:
         parsed = phonenumbers.parse(number, region.upper() if region else None)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhoneNumberError(number, _parse_error_text(exc, region)) from None
-    if NUMBER_MUST_BE_VALID == "possible" and not phonenumbers.is_possible_number(parsed):
+    if decisions.NUMBER_MUST_BE_VALID == "possible" and not phonenumbers.is_possible_number(parsed):
         raise InvalidPhoneNumberError(number, "not a possible number (wrong length for its country)")
-    if NUMBER_MUST_BE_VALID == "valid" and not phonenumbers.is_valid_number(parsed):
+    if decisions.NUMBER_MUST_BE_VALID == "valid" and not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumberError(number, "not a valid number for its country")
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if len(e164) > 16:  # phonenumbers' "possible" lengths for JP reach 17 digits; E.164 allows 15

@@ -125,7 +125,7 @@ class Simulation:
         start: datetime | None = None,
         seed: int = 0,
         catalogue: Catalogue | None = None,
-        default_region: str = decisions.DEFAULT_REGION,
+        default_region: str | None = None,
         *,
         keep: int | None = None,
     ) -> None:
@@ -133,7 +133,8 @@ class Simulation:
             raise InvalidValueError(f"keep {shown(keep)}: expected a positive number of events and messages, or None")
         world = World(
             start, arguments.seed(seed), arguments.instance(catalogue, Catalogue, "catalogue", optional=True),
-            arguments.text(default_region, "default_region"), keep,
+            decisions.DEFAULT_REGION if default_region is None else arguments.text(default_region, "default_region"),
+            keep,
         )
         self._world = world
         self._effects = Effects(world)

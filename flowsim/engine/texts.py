@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .decisions import LABEL_MIN_APP_VERSION, SYSTEM_TEXT_FALLBACK_LANGUAGE
+from . import decisions
 
 LANGUAGES = ("en", "ja", "th", "zh")
 
@@ -36,12 +36,12 @@ SYSTEM_ACCOUNT_NAME = "LINE"
 
 def system_text(kind: str, language: str) -> str:
     texts = SYSTEM_TEXTS[kind]
-    return texts.get(language) or texts[SYSTEM_TEXT_FALLBACK_LANGUAGE]
+    return texts.get(language) or texts[decisions.SYSTEM_TEXT_FALLBACK_LANGUAGE]
 
 
 def section_text(section: str, language: str) -> str:
     texts = SECTION_TEXTS[section]
-    return texts.get(language) or texts[SYSTEM_TEXT_FALLBACK_LANGUAGE]
+    return texts.get(language) or texts[decisions.SYSTEM_TEXT_FALLBACK_LANGUAGE]
 
 
 def parse_version(version: str) -> tuple[int, ...]:
@@ -57,6 +57,6 @@ def parse_version(version: str) -> tuple[int, ...]:
 
 def important_label(language: str, app_version: str) -> str | None:
     """R24: the label for this app, or ``None`` before app version 15.9.0."""
-    if parse_version(app_version) < LABEL_MIN_APP_VERSION:
+    if parse_version(app_version) < decisions.LABEL_MIN_APP_VERSION:
         return None
     return IMPORTANT_LABEL.get(language, IMPORTANT_LABEL["en"])
