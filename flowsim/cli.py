@@ -5,7 +5,8 @@ that ``flowsim run`` never imports Textual, and each front end owns its own
 command module:
 
 * ``hash`` — here;
-* ``run``, ``validate``, ``schema``, ``coverage`` — :mod:`flowsim.scenario.commands`;
+* ``run``, ``validate``, ``schema`` — :mod:`flowsim.scenario.commands`;
+* ``coverage`` — :mod:`flowsim.model.coverage` (measured from the engine's log);
 * ``tui`` — :mod:`flowsim.tui.command`;
 * ``serve`` — :mod:`flowsim.sandbox.command`.
 """
@@ -22,7 +23,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "run": "flowsim.scenario.commands:run",
     "validate": "flowsim.scenario.commands:validate",
     "schema": "flowsim.scenario.commands:schema",
-    "coverage": "flowsim.scenario.commands:coverage",
+    "coverage": "flowsim.model.coverage:coverage",
     "tui": "flowsim.tui.command:tui",
     "serve": "flowsim.sandbox.command:serve",
 }

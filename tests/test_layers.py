@@ -15,8 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "flowsim"
 ENGINE = ROOT / "engine"
-FRONT_ENDS = [ROOT / "scenario", ROOT / "tui", ROOT / "sandbox", ROOT / "cli.py"]
-FRONT_END_PACKAGES = ("flowsim.scenario", "flowsim.tui", "flowsim.sandbox", "flowsim.cli")
+FRONT_ENDS = [ROOT / "scenario", ROOT / "tui", ROOT / "sandbox", ROOT / "model", ROOT / "cli.py"]
+FRONT_END_PACKAGES = ("flowsim.scenario", "flowsim.tui", "flowsim.sandbox", "flowsim.model", "flowsim.cli")
 FOREIGN = ("yaml", "textual", "rich", "starlette", "uvicorn", "httpx", "click", "linebot")
 #: What the pure core may import (the engine's modules that only hold data and functions of it).
 PURE_IMPORTS = {"__future__", "dataclasses", "datetime", "typing", "flowsim.engine.decisions", "flowsim.engine.phone"}

@@ -176,12 +176,13 @@ class Effects:
         status = answers.status_for(msg.kind, rule)
         error = None if answers.is_accepted(status) else answers.REFUSED_MESSAGE
         self.emit(ApiCalled, oa=msg.oa, message_kind=msg.kind, to=msg.to, status=status, message_id=msg.id,
-                  error=error)
+                  error=error, rule=rule)
         return SendResult(status=status, message_id=msg.id, error=error)
 
     def refuse(self, oa_id: str, kind: str, to: str, error: ContentError) -> SendResult:
         """LINE's 400: nothing is recorded but the call."""
-        self.emit(ApiCalled, oa=oa_id, message_kind=kind, to=to, status=answers.INVALID, error=error.message)
+        self.emit(ApiCalled, oa=oa_id, message_kind=kind, to=to, status=answers.INVALID, error=error.message,
+                  rule=error.rule)
         return SendResult(status=answers.INVALID, error=error.message, details=error.details)
 
     def _finish(self, msg: NotificationMessage, trigger: str, *, rule: str, reason: str | None = None) -> None:

@@ -74,6 +74,8 @@ class ApiCalled(Event):
     status: int
     message_id: str | None = None
     error: str | None = None
+    #: The rule that decided the answer: R28-R30 or R1 for a 400, the arrival's rule otherwise.
+    rule: str | None = None
 
     def describe(self) -> str:
         answer = f"{self.status}" + (f" {self.error}" if self.error else "")
