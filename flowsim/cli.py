@@ -8,7 +8,8 @@ command module:
 * ``run``, ``validate``, ``schema`` — :mod:`flowsim.scenario.commands`;
 * ``coverage`` — :mod:`flowsim.model.coverage` (measured from the engine's log);
 * ``tui`` — :mod:`flowsim.tui.command`;
-* ``serve`` — :mod:`flowsim.sandbox.command`.
+* ``serve`` — :mod:`flowsim.sandbox.command`;
+* ``graph`` — :mod:`flowsim.model` (the model tools).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "coverage": "flowsim.model.coverage:coverage",
     "tui": "flowsim.tui.command:tui",
     "serve": "flowsim.sandbox.command:serve",
+    "graph": "flowsim.model.graph:graph",
 }
 
 

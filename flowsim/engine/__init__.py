@@ -69,6 +69,7 @@ from .events import (
     UserActed,
     WebhookQueued,
 )
+from .machines import CONSENT_TRANSITIONS, MESSAGE_TRANSITIONS, SCREEN_TRANSITIONS
 from .models import ChatMessage, NotificationMessage, OfficialAccount, SendResult, Sms, User, WebhookEvent
 from .phone import hash_number, normalise
 from .rules import INVARIANTS, RULE_IDS, RULES, describe
@@ -84,6 +85,7 @@ from .vocabulary import (
     LANGUAGES,
     LINE_CHAT,
     MESSAGE_KINDS,
+    MESSAGE_STATUSES,
     SCREENS,
     SETUP_SECTIONS,
     VISIBLE_STATUSES,
