@@ -1,9 +1,11 @@
 """Times and durations as scenario files write them.
 
-* Durations: ``-30d``, ``-179d23h59m``, ``1d12h``, ``24h`` — units ``y d h m
-  s`` in that order, each at most once, combinable; a year is 365 days (the
-  spec says so: no calendar arithmetic, so R11's 180-day boundaries are
-  exact).  Spaces between parts are tolerated (``1d 12h``).
+* Durations: ``-30d``, ``-179d23h59m``, ``1d12h``, ``24h``, ``500ms`` — units
+  ``y d h m s ms us`` in that order, each at most once, combinable; a year is
+  365 days (the spec says so: no calendar arithmetic, so R11's 180-day
+  boundaries are exact).  Spaces between parts are tolerated (``1d 12h``).
+  **Extension**: ``ms`` and ``us`` (milli- and microseconds), so that what the
+  TUI saves keeps a duration exactly (a timedelta counts microseconds).
 * Times: ISO 8601 with a UTC offset (``2026-04-01T09:00:00+09:00``, or
   ``Z``).  A time without an offset is refused: an hour's ambiguity would
   move R11 and R22 boundaries.  YAML's own timestamp form with a space
@@ -20,15 +22,18 @@ from datetime import date, datetime, timedelta, timezone
 
 from .yamlsource import describe_type
 
-_UNITS = {"y": 365 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
+#: Microseconds per unit.
+_UNITS = {"y": 365 * 86_400_000_000, "d": 86_400_000_000, "h": 3_600_000_000, "m": 60_000_000, "s": 1_000_000,
+          "ms": 1000, "us": 1}
 #: One part of a duration (``12h``, ``3 d``) and the spaces after it.  Read part by part
 #: (each match consumes a unit letter), never by one pattern of optional parts around
 #: ``\s*``: that backtracks exponentially on a string of spaces (100 spaces: 7 minutes).
-_PART_RE = re.compile(r"(\d+)\s*([ydhms])\s*")
+_PART_RE = re.compile(r"(\d+)\s*(ms|us|[ydhms])\s*")
 #: Longer than any calendar: every time from year 1 to 9999 is closer to every other.
 MAX_DURATION = datetime.max - datetime.min
 #: For the JSON Schema (editors): a signed duration (each part ends with its unit: no backtracking).
-DURATION_PATTERN = r"^\s*[+-]?\s*(\d+\s*y\s*)?(\d+\s*d\s*)?(\d+\s*h\s*)?(\d+\s*m\s*)?(\d+\s*s\s*)?$"
+DURATION_PATTERN = (r"^\s*[+-]?\s*(\d+\s*y\s*)?(\d+\s*d\s*)?(\d+\s*h\s*)?(\d+\s*m\s*)?(\d+\s*s\s*)?"
+                    r"(\d+\s*ms\s*)?(\d+\s*us\s*)?$")
 DURATION_EXAMPLES = "e.g. 24h, 30d, 1d12h or 179d23h59m"
 
 _YAML_TS_RE = re.compile(
@@ -48,22 +53,22 @@ def parse_duration(text: str) -> timedelta:
     if body[:1] in ("-", "+"):
         body = body[1:].lstrip()
     order = tuple(_UNITS)
-    seconds, pos, last = 0, 0, -1
+    micros, pos, last = 0, 0, -1
     while pos < len(body):
         part = _PART_RE.match(body, pos)
         if part is None or order.index(part.group(2)) <= last:
             break
         digits, unit = part.group(1).lstrip("0"), part.group(2)
-        if len(digits) > 15:  # more seconds than MAX_DURATION, whatever the unit
+        if len(digits) > 18:  # more microseconds than MAX_DURATION, whatever the unit
             raise ValueError(_too_long(text))
-        seconds += int(digits or "0") * _UNITS[unit]
+        micros += int(digits or "0") * _UNITS[unit]
         pos, last = part.end(), order.index(unit)
     if pos < len(body) or last < 0:
-        raise ValueError(f"invalid duration {describe_type(text)}: expected a number and unit(s) y d h m s, "
+        raise ValueError(f"invalid duration {describe_type(text)}: expected a number and unit(s) y d h m s ms us, "
                          f"{DURATION_EXAMPLES}")
-    if seconds > MAX_DURATION.days * 86400 + MAX_DURATION.seconds:
+    if micros > MAX_DURATION // timedelta(microseconds=1):
         raise ValueError(_too_long(text))
-    return timedelta(seconds=-seconds if negative else seconds)
+    return timedelta(microseconds=-micros if negative else micros)
 
 
 def _too_long(text: str) -> str:
@@ -72,16 +77,17 @@ def _too_long(text: str) -> str:
 
 
 def format_duration(delta: timedelta) -> str:
-    """The inverse of :func:`parse_duration`: ``timedelta(days=1, hours=12)`` → ``"1d12h"``."""
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
+    """The inverse of :func:`parse_duration`: ``timedelta(days=1, hours=12)`` → ``"1d12h"``; exact
+    (``timedelta(milliseconds=1500)`` → ``"1s500ms"``)."""
+    micros = delta // timedelta(microseconds=1)
+    sign = "-" if micros < 0 else ""
+    micros = abs(micros)
     parts = []
-    for unit in ("d", "h", "m", "s"):  # never "y": 365d is unambiguous, a year is not to a reader
+    for unit in ("d", "h", "m", "s", "ms", "us"):  # never "y": 365d is unambiguous, a year is not to a reader
         factor = _UNITS[unit]
-        if seconds >= factor:
-            parts.append(f"{seconds // factor}{unit}")
-            seconds %= factor
+        if micros >= factor:
+            parts.append(f"{micros // factor}{unit}")
+            micros %= factor
     return sign + ("".join(parts) or "0s")
 
 

@@ -101,7 +101,7 @@ Duration = Annotated[
     PlainValidator(_positive_duration),
     PlainSerializer(format_duration, return_type=str),
     WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN,
-                    "description": f"A positive amount of time: units y d h m s, {DURATION_EXAMPLES}"}),
+                    "description": f"A positive amount of time: units y d h m s ms us, {DURATION_EXAMPLES}"}),
 ]
 
 

@@ -8,10 +8,16 @@ that the text loads back with the loader, and only then replaces the file
 atomically (a temporary file in the same directory, ``fsync``, then
 ``os.replace``), so a crash never leaves half a scenario behind and an
 invalid scenario never overwrites a good one.
+
+* Durations keep their precision: ``500ms``, ``1s250us`` (never ``0s``).
+* Saving over a symbolic link writes the file it points to; the link stays.
+* The temporary file is removed whatever happens (``finally``), and an error
+  names the file being saved, never the hidden temporary one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -44,24 +50,32 @@ def dump_scenario(scenario: Scenario | dict[str, Any], name: str = "<data>") -> 
 
 
 def save_scenario(scenario: Scenario | dict[str, Any], path: str | os.PathLike[str]) -> None:
-    """Atomically write ``scenario`` to ``path`` as a valid scenario file."""
+    """Atomically write ``scenario`` to ``path`` as a valid scenario file (through a symbolic link).
+
+    Raises :class:`ScenarioFileError` for an invalid scenario and :class:`OSError` naming ``path``
+    when it cannot be written.
+    """
     target = os.fspath(path)
     text = dump_scenario(scenario, target)
-    directory = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(target)}.", suffix=".tmp")
+    real = os.path.realpath(target)  # a link is written through, not replaced
+    tmp: str | None = None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(real), prefix=f".{os.path.basename(real)}.", suffix=".tmp")
+        with open(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        os.chmod(tmp, _file_mode(real))
+        os.replace(tmp, real)
+        tmp = None
+    except OSError as exc:
+        if exc.errno is None:
+            raise OSError(f"{target}: cannot save the scenario ({exc})") from None
+        raise OSError(exc.errno, f"cannot save the scenario ({exc.strerror or exc})", target) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 def _file_mode(target: str) -> int:

@@ -34,12 +34,15 @@ def error(steps: str, header: str = HEADER) -> ScenarioFileError:
     ("90s", timedelta(seconds=90)),
     ("1d 2h", timedelta(days=1, hours=2)),
     ("+5m", timedelta(minutes=5)),
+    ("500ms", timedelta(milliseconds=500)),
+    ("1s250us", timedelta(seconds=1, microseconds=250)),
+    ("1m 5 ms", timedelta(minutes=1, milliseconds=5)),
 ])
 def test_durations(text, delta):
     assert parse_duration(text) == delta
 
 
-@pytest.mark.parametrize("text", ["", "d", "1x", "12", "1h1d", "1.5h", "-", "3 years", "1d1d", " " * 10_000 + "x",
+@pytest.mark.parametrize("text", ["", "d", "1x", "12", "1h1d", "1.5h", "-", "3 years", "1d1d", "1us1ms", "5m s", " " * 10_000 + "x",
                                   "1d" + " " * 10_000 + "x", "1s" * 10_000])
 def test_bad_durations(text):
     """Refused, whatever the length (the parser reads part by part: no backtracking on spaces)."""
@@ -56,7 +59,10 @@ def test_durations_longer_than_the_calendar(text):
 
 
 def test_format_duration_round_trips():
-    for delta in (timedelta(days=-400), timedelta(days=1, hours=12), timedelta(seconds=61), timedelta(0)):
+    """Exactly, to the microsecond (a TUI's half-second advance is saved as 500ms, never 0s)."""
+    for delta in (timedelta(days=-400), timedelta(days=1, hours=12), timedelta(seconds=61), timedelta(0),
+                  timedelta(milliseconds=500), timedelta(seconds=1, microseconds=250), -timedelta(microseconds=1),
+                  timedelta(days=3652058, seconds=86399, microseconds=999999)):
         assert parse_duration(format_duration(delta)) == delta
 
 

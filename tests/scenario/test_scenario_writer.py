@@ -110,3 +110,40 @@ def test_saved_file_gets_the_usual_mode_not_mkstemps_0600(tmp_path):
         assert stat.S_IMODE(shared.stat().st_mode) == 0o664
     finally:
         os.umask(old)
+
+
+def test_sub_second_durations_are_saved_exactly(tmp_path):
+    path = tmp_path / "fast.yaml"
+    save_scenario({"name": "fast", "steps": [{"advance": timedelta(milliseconds=500)},
+                                             {"advance": timedelta(seconds=1, microseconds=250)}]}, path)
+    assert "advance: 500ms" in path.read_text() and "advance: 1s250us" in path.read_text()
+    assert [s.advance for s in load_scenario(path).steps] == [timedelta(milliseconds=500),
+                                                              timedelta(seconds=1, microseconds=250)]
+
+
+def test_saving_over_a_symlink_writes_its_target(tmp_path):
+    real = tmp_path / "shared" / "real.yaml"
+    real.parent.mkdir()
+    real.write_text("old\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real)
+    save_scenario(load_scenario(DATA / "flow_b.yaml"), link)
+    assert link.is_symlink() and load_scenario(real).name == load_scenario(DATA / "flow_b.yaml").name
+    assert sorted(os.listdir(real.parent)) == ["real.yaml"] and sorted(os.listdir(tmp_path)) == ["link.yaml", "shared"]
+
+
+@pytest.mark.parametrize("failure", [OSError(28, "No space left on device"), KeyboardInterrupt()],
+                         ids=["disk-full", "interrupted"])
+def test_a_failed_save_names_the_file_and_leaves_no_temporary(tmp_path, monkeypatch, failure):
+    path = tmp_path / "s.yaml"
+
+    def fsync(fd):
+        raise failure
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(type(failure)) as info:
+        save_scenario(load_scenario(DATA / "flow_b.yaml"), path)
+    if isinstance(failure, OSError):
+        assert str(info.value) == f"[Errno 28] cannot save the scenario (No space left on device): '{path}'"
+        assert ".tmp" not in str(info.value)
+    assert os.listdir(tmp_path) == []
