@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal, overload
 
 from .errors import InvalidValueError, shown
 
@@ -46,7 +46,11 @@ def is_text(value: object) -> bool:
     return True
 
 
-def text(value: Any, what: str, *, optional: bool = False) -> Any:
+@overload
+def text(value: object, what: str, *, optional: Literal[False] = False) -> str: ...
+@overload
+def text(value: object, what: str, *, optional: bool) -> str | None: ...
+def text(value: object, what: str, *, optional: bool = False) -> str | None:
     """``value`` if it is valid text (or ``None`` when ``optional``), else :class:`InvalidValueError`."""
     if value is None and optional:
         return None
@@ -60,10 +64,10 @@ def text(value: Any, what: str, *, optional: bool = False) -> Any:
 
 def identifier(value: Any, what: str) -> str:
     """A new id: non-empty text without control characters (ids appear in scenario files, logs, the TUI)."""
-    text(value, what)
-    if not value or _CONTROL.search(value):
+    name = text(value, what)
+    if not name or _CONTROL.search(name):
         raise InvalidValueError(f"{what} {shown(value)}: expected a non-empty name without control characters")
-    return value
+    return name
 
 
 def lookup_key(value: Any, what: str) -> Any:
@@ -92,11 +96,11 @@ def id_set(value: Any, what: str) -> set[str]:
 
 def app_version(value: Any) -> str:
     """R24 compares versions as numbers, so a version is dot-separated decimal numbers."""
-    text(value, "app_version")
-    if not _VERSION.fullmatch(value):
+    version = text(value, "app_version")
+    if not _VERSION.fullmatch(version):
         raise InvalidValueError(
             f"app_version {shown(value)}: expected dot-separated numbers such as '15.9.0' (R24 compares them)")
-    return value
+    return version
 
 
 def seed(value: Any) -> int | str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import TypeGuard
 
 import phonenumbers
 
@@ -44,7 +45,7 @@ def normalise(number: str, region: str = "JP") -> str:
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if len(e164) > 16:  # phonenumbers' "possible" lengths for JP reach 17 digits; E.164 allows 15
         raise InvalidPhoneNumberError(number, f"too long: {len(e164) - 1} digits, and E.164 allows at most 15")
-    _CALLING_CODES[e164] = parsed.country_code
+    _CALLING_CODES[e164] = _country_code(parsed)
     return e164
 
 
@@ -73,7 +74,7 @@ def hash_number(e164: str) -> str:
     return hashlib.sha256(e164.encode()).hexdigest()
 
 
-def is_hash(value: object) -> bool:
+def is_hash(value: object) -> TypeGuard[str]:
     return isinstance(value, str) and bool(_HASH_RE.fullmatch(value))
 
 
@@ -81,7 +82,7 @@ def check_hash(value: object) -> str:
     """Return ``value`` if it is a well-formed destination hash, else raise :class:`MalformedHashError`."""
     if not is_hash(value):
         raise MalformedHashError(value)
-    return value  # type: ignore[return-value]
+    return value
 
 
 #: Calling codes of numbers already parsed by :func:`normalise` (R4 asks on every arrival).
@@ -91,7 +92,13 @@ _CALLING_CODES: dict[str, int] = {}
 def calling_code(e164: str) -> int:
     code = _CALLING_CODES.get(e164)
     if code is None:
-        code = _CALLING_CODES[e164] = phonenumbers.parse(e164, None).country_code
+        code = _CALLING_CODES[e164] = _country_code(phonenumbers.parse(e164, None))
+    return code
+
+
+def _country_code(parsed: phonenumbers.PhoneNumber) -> int:
+    code = parsed.country_code
+    assert code is not None, "phonenumbers.parse() sets the country code or raises"
     return code
 
 

@@ -28,11 +28,18 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .errors import ScenarioFileError
-    from .loader import load_scenario, loads_scenario, scenario_from_data, step_from_data
-    from .models import Scenario
-    from .runner import Mismatch, ScenarioRun, StepResult
-    from .writer import dump_scenario, save_scenario
+    # ``X as X``: re-exported for the type checker (``__all__`` above is computed).
+    from .errors import ScenarioFileError as ScenarioFileError
+    from .loader import load_scenario as load_scenario
+    from .loader import loads_scenario as loads_scenario
+    from .loader import scenario_from_data as scenario_from_data
+    from .loader import step_from_data as step_from_data
+    from .models import Scenario as Scenario
+    from .runner import Mismatch as Mismatch
+    from .runner import ScenarioRun as ScenarioRun
+    from .runner import StepResult as StepResult
+    from .writer import dump_scenario as dump_scenario
+    from .writer import save_scenario as save_scenario
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -41,7 +41,7 @@ def discover(paths: Iterable[str], problems: list[PathProblem] | None = None) ->
 
     for path in paths:
         if os.path.isdir(path):
-            batch = []
+            batch: list[str] = []
             for root, dirs, files in os.walk(path, onerror=unreadable):
                 dirs[:] = [d for d in dirs if not d.startswith(".")]
                 batch.extend(os.path.join(root, f) for f in files

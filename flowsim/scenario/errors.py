@@ -61,5 +61,5 @@ class ScenarioFileError(ValueError):
             lines.append(f"… and {self.omitted:,} more problem{'s' if self.omitted != 1 else ''} in this file")
         return "\n".join(lines)
 
-    def __reduce__(self):  # picklable across pytest-xdist workers
+    def __reduce__(self) -> tuple[type[ScenarioFileError], tuple[object, ...]]:  # picklable across pytest-xdist workers
         return (type(self), (self.path, self.line, self.column, self.message, self.others, self.omitted))

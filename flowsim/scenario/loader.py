@@ -19,6 +19,7 @@ import re
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from . import hints
 from .checks import check
@@ -138,7 +139,7 @@ def _from_pydantic(exc: ValidationError, positions: Positions, name: str) -> lis
     return problems
 
 
-def _located_message(kind: str, err: dict[str, Any], path: tuple[Any, ...]) -> str:
+def _located_message(kind: str, err: ErrorDetails, path: tuple[Any, ...]) -> str:
     where = _dotted(path)
     if kind == "missing":
         missing = err["loc"][-1]
@@ -147,7 +148,7 @@ def _located_message(kind: str, err: dict[str, Any], path: tuple[Any, ...]) -> s
     return prefix + (err["msg"] if kind == "unknown_key" else _message(err))
 
 
-def _message(err: dict[str, Any]) -> str:
+def _message(err: ErrorDetails) -> str:
     kind = err["type"]
     value = err.get("input")
     found = describe_type(value)

@@ -29,10 +29,14 @@ project loads it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr  # what Node.repr_failure returns; pytest does not export it
 
 SUFFIXES = (".yaml", ".yml")
 SCENARIO_DIR = "scenarios"
@@ -91,10 +95,11 @@ def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Col
     return ScenarioDir.from_parent(parent, path=path)
 
 
-class ScenarioDir(pytest.Dir):
+# pytest marks Dir @final (not meant to be subclassed); this one only adds entries after Dir's own.
+class ScenarioDir(pytest.Dir):  # type: ignore[misc]
     """A directory of scenario files; what pytest's own would pass over or stop at becomes a failing item."""
 
-    def collect(self):  # type: ignore[override]
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
         try:
             yield from super().collect()
             with os.scandir(self.path) as entries:
@@ -112,7 +117,7 @@ class ScenarioDir(pytest.Dir):
 class ScenarioFile(pytest.File):
     """A scenario file: one item."""
 
-    def collect(self):  # type: ignore[override]
+    def collect(self) -> Iterator[ScenarioItem]:
         from .errors import ScenarioFileError
         from .loader import load_scenario
 
@@ -170,7 +175,7 @@ class ScenarioItem(pytest.Item):
             self._failed_line = results[-1].line
             raise ScenarioFailure(failure_report(str(self.path), self.scenario.name, results[-1]))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, ScenarioFailure):
             return str(excinfo.value)
         from .errors import ScenarioFileError

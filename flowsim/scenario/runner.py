@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flowsim.engine import phone
 from flowsim.engine import Catalogue
@@ -248,7 +248,8 @@ class ScenarioRun:
         if spec.template is not None:
             result = sim.send_template(spec.from_, to, spec.template.key, spec.template.body, spec.tag)
         elif spec.messages is not None:
-            result = sim.send_flexible(spec.from_, to, spec.messages, spec.tag)
+            # A FlexMessage is a plain dict at run time (its extra keys passed as written).
+            result = sim.send_flexible(spec.from_, to, cast("list[dict[str, Any]]", spec.messages), spec.tag)
         else:
             result = sim.send_text(spec.from_, to, spec.text or "", spec.tag)
         self.last_send = result
@@ -271,7 +272,7 @@ class ScenarioRun:
         user = self._user_of(step)
         kwargs: dict[str, Any] = {}
         if step.pin is not None:
-            pin = step.pin
+            pin: str | None = step.pin
             if pin == "last":
                 pin = self.sim.last_pin(user)
                 if pin is None:
@@ -302,7 +303,7 @@ class ScenarioRun:
             result.user = user_id
             sim = self.sim
             user = sim.user(user_id) if user_id is not None else None
-            if user is not None:
+            if user_id is not None and user is not None:
                 if spec.line_chat is not None:
                     self._check_chat(mismatches, "line_chat", user_id, LINE_CHAT, user.chats[LINE_CHAT],
                                      spec.line_chat)
@@ -315,9 +316,9 @@ class ScenarioRun:
                 if spec.consent is not None and user.consent != spec.consent:
                     mismatches.append(Mismatch("consent", spec.consent, user.consent))
                 if spec.sms_required is not None:
-                    actual = sim.sms_required(user_id)
-                    if actual != spec.sms_required:
-                        mismatches.append(Mismatch("sms_required", spec.sms_required, actual))
+                    required = sim.sms_required(user_id)
+                    if required != spec.sms_required:
+                        mismatches.append(Mismatch("sms_required", spec.sms_required, required))
                 if spec.pending is not None:
                     actual = len(sim.pending_for(user_id))
                     if actual != spec.pending:
@@ -328,15 +329,15 @@ class ScenarioRun:
                 for name, check in spec.message.items():
                     self._check_message(mismatches, name, check)
             if spec.webhooks is not None:
-                for oa_id, items in spec.webhooks.items():
-                    self._check_webhooks(mismatches, oa_id, items)
+                for oa_id, hooks in spec.webhooks.items():
+                    self._check_webhooks(mismatches, oa_id, hooks)
             if spec.sent_count is not None:
                 for oa_id, counts in spec.sent_count.items():
-                    actual = sim.sent_count(oa_id)
+                    sent = sim.sent_count(oa_id)
                     for kind in ("flexible", "template"):
                         want = getattr(counts, kind)
-                        if want is not None and actual[kind] != want:
-                            mismatches.append(Mismatch(f"sent_count.{oa_id}.{kind}", want, actual[kind]))
+                        if want is not None and sent[kind] != want:
+                            mismatches.append(Mismatch(f"sent_count.{oa_id}.{kind}", want, sent[kind]))
             if spec.api is not None:
                 self._check_api(mismatches, spec.api)
         except (FlowsimError, StepFailed) as exc:
@@ -485,7 +486,8 @@ def _describe(step: Any, user: str | None = None) -> str:
         return f"advance {_fmt_delta(step.advance)}"
     if isinstance(step, AdvanceToStep):
         return f"advance_to {step.advance_to.isoformat()}"
-    return step.kind
+    kind: str = step.kind
+    return kind
 
 
 def _fmt_delta(delta: timedelta) -> str:
@@ -567,7 +569,7 @@ def _describe_chat(m: ChatMessage) -> str:
 
 
 def _describe_hook(e: WebhookEvent) -> str:
-    parts = [e.type]
+    parts: list[str] = [e.type]
     if e.data is not None:
         parts.append(f"data={e.data}")
     if e.text is not None:

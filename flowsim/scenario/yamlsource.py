@@ -40,17 +40,17 @@ from typing import Any
 
 import yaml
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]  # the other of the two loaders
 
 from .errors import ScenarioFileError
 
 
-class _Loader(_Loader):  # type: ignore[no-redef,valid-type,misc]
+class _Loader(_BaseLoader):
     """The C loader with a faster implicit-tag resolver (same results, no path resolvers).
 
     PyYAML's resolver is Python code that the C parser calls for every node;
@@ -60,9 +60,13 @@ class _Loader(_Loader):  # type: ignore[no-redef,valid-type,misc]
     third less time.
     """
 
-    _candidates = frozenset(k for k in _Loader.yaml_implicit_resolvers if k is not None)
+    #: PyYAML's table (untyped in its stubs): first character -> [(tag, regexp)], None for any.
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]]
 
-    def resolve(self, kind, value, implicit):  # noqa: ANN001, ANN201
+    _candidates = frozenset(k for k in _BaseLoader.yaml_implicit_resolvers if k is not None)
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        # ``value`` and ``implicit``: a scalar's text and (plain, quoted); None and a bool for a collection.
         if kind is ScalarNode:
             if implicit[0] and (value == "" or value[0] in self._candidates):
                 for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
@@ -101,7 +105,7 @@ class RawInt(int):
         self.raw = raw
         return self
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[int], tuple[int]]:
         return (int, (int(self),))
 
 
@@ -115,7 +119,7 @@ class RawFloat(float):
         self.raw = raw
         return self
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[float], tuple[float]]:
         return (float, (float(self),))
 
 
@@ -308,6 +312,7 @@ def _depth_error(text: str, name: str, failure: BaseException) -> ScenarioFileEr
                 depth += 1
                 if depth > MAX_DEPTH:
                     start = event.start_mark
+                    assert start is not None  # the parser marks every event
                     return ScenarioFileError(name, start.line + 1, start.column + 1,
                                              f"nested too deeply; expected at most {MAX_DEPTH} levels")
             elif isinstance(event, yaml.CollectionEndEvent):
