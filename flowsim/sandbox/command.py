@@ -82,6 +82,8 @@ def serve(world: str | None, host: str, port: int, frozen: bool, webhooks: tuple
         scenario = load_world(world)
     except ScenarioFileError as exc:
         _fail(f"{world} is not a world flowsim can serve:\n{exc.report()}")
+    except OSError as exc:  # a directory, say, when another command hands its PATH on
+        _fail(f"cannot read {world}: {exc.strerror or exc}")
     try:
         cat = load_catalogue(catalogue)
     except Exception as exc:  # noqa: BLE001 - CatalogueError and OS errors alike: bad input

@@ -92,3 +92,9 @@ def test_flowsim_run_does_not_import_the_sandbox_stack() -> None:
             "print(sorted(m for m in ('starlette', 'uvicorn', 'httpx', 'flowsim.sandbox') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_tui_serve_needs_a_world_file() -> None:
+    for args in (["tui", "scenarios", "--serve"], ["tui", "no-such-world.yaml", "--serve"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and "Traceback" not in result.output
