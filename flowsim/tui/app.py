@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import gc
 import re
+import threading
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
@@ -139,6 +140,11 @@ class FlowsimApp(App[None]):
         self.current_path: Path | None = None
         self.user_id: str | None = None
         self.pane = "steps"
+        #: Unsubscribes the app from the session it shows (:meth:`_use`).
+        self._unsubscribe: Callable[[], None] | None = None
+        self._repaint_pending = False
+        #: The step to highlight after the next repaint (a jump), instead of the last one run.
+        self._highlight_after: int | None = None
         self.register_theme(FLOWSIM_THEME)
         self.register_theme(FLOWSIM_LIGHT_THEME)
         self.theme = theme
@@ -239,8 +245,14 @@ class FlowsimApp(App[None]):
         return True
 
     async def _use(self, session: Session, path: Path | None) -> None:
+        previous = self.session
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        if previous is not None and previous is not session:
+            previous.close()
         self.session = session
         self.current_path = path
+        self._unsubscribe = session.subscribe(self._on_session_changed)
         self.sub_title = session.name
         users = list(session.sim.users)
         self.user_id = users[0] if users else None
@@ -248,8 +260,40 @@ class FlowsimApp(App[None]):
             await self.query_one(Phone).set_world(session, self.user_id)
         self.refresh_all()
 
+    # ------------------------------------------------------------------ repainting
+
+    def _on_session_changed(self, batch: tuple) -> None:
+        """The session's subscription: a batch of the engine's events, or ``()`` for a step's result.
+
+        Whoever drove the simulation — a key here, the HTTP sandbox, a test
+        calling ``app.session.sim`` — the panes are repainted once, right
+        after the message being handled (``call_next``), however many
+        batches it made (``r`` runs every step: one repaint).  From another
+        thread the repaint is posted to the app's queue (``call_later`` is
+        thread-safe); the simulation itself is not, so such a driver should
+        hand its calls to the app's loop.
+        """
+        if self._repaint_pending:
+            return
+        self._repaint_pending = True
+        if threading.get_ident() == self._thread_id:
+            self.call_next(self._repaint)
+        else:
+            self.call_later(self._repaint)
+
+    def _repaint(self) -> None:
+        self._repaint_pending = False
+        self.refresh_all()
+        if self._highlight_after is not None:
+            self.query_one(StepList).highlighted = self._highlight_after
+            self._highlight_after = None
+
     def refresh_all(self) -> None:
         """Update every visible pane from the session (each widget updates only what changed).
+
+        Called by the session's subscription (:meth:`_on_session_changed`)
+        after anything changed the simulation or the run, and directly when
+        only the view changed (another user, another pane, another session).
 
         On a small terminal the side panes that are not shown are skipped;
         :meth:`action_show_pane` brings one up to date when it is shown.
@@ -342,43 +386,34 @@ class FlowsimApp(App[None]):
         if self.session.done:
             self.notify("The scenario has no more steps.", severity="warning", timeout=2)
             return
-        result = self.session.step()
+        result = self.session.step()  # the panes follow from the session's subscription
         if not result.ok:
             self.notify(result.summary or "step failed", title=f"Step {result.index + 1} failed",
                         severity="error", timeout=4)
-        self.refresh_all()
 
     def action_run_all(self) -> None:
         results = self.session.run_to_end()
         failed = [r for r in results if not r.ok]
-        self.refresh_all()
         if failed:
             self.notify(f"{len(failed)} step(s) failed", severity="error", timeout=3)
 
     def action_run_to_failure(self) -> None:
         failed = self.session.run_to_failure()
-        self.refresh_all()
         if failed is not None:
-            self.query_one(StepList).highlighted = failed.index
+            self._highlight_after = failed.index
         else:
             self.notify("No failure: end of scenario.", timeout=2)
 
-    async def action_restart(self) -> None:
-        self.session.restart()
-        await self.query_one(Phone).set_world(self.session, self.user_id or next(iter(self.session.sim.users)))
-        self.refresh_all()
+    def action_restart(self) -> None:
+        self.session.restart()  # a new simulation: the phone notices (Phone.update_view)
 
-    async def action_jump(self, index: int | None = None) -> None:
+    def action_jump(self, index: int | None = None) -> None:
         steps = self.query_one(StepList)
         target = steps.highlighted if index is None else index
         if target is None or target >= len(self.session.steps):
             return
-        had_restart = target < self.session.position or bool(self.session.explored)
+        self._highlight_after = target
         self.session.jump(target)
-        if had_restart:
-            await self.query_one(Phone).set_world(self.session, self.user_id)
-        self.refresh_all()
-        steps.highlighted = target
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if isinstance(event.option_list, Library):
@@ -386,7 +421,7 @@ class FlowsimApp(App[None]):
             if index is not None:
                 await self.open_scenario(self.files[index])
         elif isinstance(event.option_list, StepList):
-            await self.action_jump(event.option_index)
+            self.action_jump(event.option_index)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if isinstance(event.option_list, StepList) and self.session is not None:
@@ -399,7 +434,6 @@ class FlowsimApp(App[None]):
             self.session.advance(amount)
         except (FlowsimError, ValueError) as exc:
             self.notify(str(exc), severity="error")
-        self.refresh_all()
 
     def action_set_date(self) -> None:
         def done(value: str | None) -> None:
@@ -410,7 +444,6 @@ class FlowsimApp(App[None]):
                 self.session.advance_to(when)
             except (FlowsimError, ValueError) as exc:
                 self.notify(str(exc), title="Set date", severity="error")
-            self.refresh_all()
 
         self.push_screen(Prompt("Move the clock to (ISO 8601 with offset)", self.session.sim.now.isoformat()), done)
 
@@ -438,7 +471,6 @@ class FlowsimApp(App[None]):
             self.session.act(self.user_id, message.action, **message.kwargs)
         except FlowsimError as exc:
             self.notify(str(exc), title="Not available", severity="error")
-        self.refresh_all()
         self.call_after_refresh(self.query_one(Phone).focus_screen)
 
     def action_send(self) -> None:
@@ -460,7 +492,6 @@ class FlowsimApp(App[None]):
                 self.notify(f"API {result.status} · {result.message_id}", timeout=2)
             else:
                 self.notify(f"API {result.status}: {result.error}", severity="error")
-            self.refresh_all()
 
         oas = {oa: a.name for oa, a in sim.official_accounts.items()}
         self.push_screen(SendForm(oas, list(sim.users), self.user_id), done)

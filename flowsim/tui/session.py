@@ -11,16 +11,24 @@ see ``docs/architecture.md``) and adds what the TUI needs on top:
   writes a scenario file that ``flowsim run`` passes.  Sends go through the
   runner itself (:meth:`ScenarioRun.perform`), so a recorded send is exactly
   what ``flowsim run`` will do with it.
+* **observers** (:meth:`Session.subscribe`): the engine's batches of the
+  simulation in use, whoever drove it (the TUI, the HTTP sandbox, a test),
+  and a notice when the session changed without an event (a step's result,
+  a new simulation on restart).  The session subscribes to each simulation
+  when it creates it and unsubscribes when it replaces it.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flowsim import Simulation
+from flowsim.engine import Batch
 from flowsim.scenario import (ScenarioFileError, ScenarioRun, load_scenario, save_scenario, scenario_from_data,
                               step_from_data)
 from flowsim.scenario.models import STEP_KINDS
@@ -30,6 +38,8 @@ from flowsim.scenario.writer import scenario_data
 from .defaults import DEFAULT_WORLD
 
 __all__ = ["ScenarioUnavailable", "Session", "find_scenarios", "parse_time", "step_kind", "step_label"]
+
+_logger = logging.getLogger(__name__)
 
 
 def step_kind(raw: dict[str, Any]) -> str:
@@ -89,13 +99,55 @@ class Session:
         #: The loader's reading of the file, as plain data (labels, and the world to save).
         self.data = scenario_data(self._scenario)
         self.name = str(self.data.get("name") or (self.path.stem if self.path else "default world"))
+        self._observers: list[Callable[[Batch], None]] = []
+        self._unsubscribe: Callable[[], None] | None = None
         self.restart()
+
+    # ------------------------------------------------------------- observers
+
+    def subscribe(self, callback: Callable[[Batch], None]) -> Callable[[], None]:
+        """Call ``callback(batch)`` for every batch of events of the simulation in use, whoever caused it.
+
+        Also ``callback(())`` when the session itself changed: a step's
+        result or an explored step was recorded (an ``expect`` logs
+        nothing), or a new simulation replaced the old one (restart, jump
+        back).  Returns a
+        function that unsubscribes (idempotent).  A callback that raises is
+        logged and does not stop the others (as the engine's dispatch).
+        """
+        self._observers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._observers:
+                self._observers.remove(callback)
+
+        return unsubscribe
+
+    def _notify(self, batch: Batch) -> None:
+        for callback in tuple(self._observers):
+            if callback not in self._observers:
+                continue  # unsubscribed by an earlier one
+            try:
+                callback(batch)
+            except Exception:  # noqa: BLE001 - an observer's bug must not stop the run
+                _logger.exception("flowsim tui session observer %r failed", callback)
+
+    def close(self) -> None:
+        """Stop observing the simulation (the app replaced this session); observers get nothing more."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._observers.clear()
 
     # ------------------------------------------------------------- run
 
     def restart(self) -> None:
+        """A new run of the scenario on a new simulation (observed from now on instead of the old one)."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
         self.run = ScenarioRun(self._scenario)
         self.sim: Simulation = self.run.sim
+        self._unsubscribe = self.sim.subscribe(self._notify)
         self.start = self.sim.now
         #: Steps executed so far, file steps and explored ones, in order (what "save" writes).
         self.executed: list[dict[str, Any]] = []
@@ -104,6 +156,7 @@ class Session:
         #: Explored steps made since the last restart.
         self.explored: list[dict[str, Any]] = []
         self._explore_seq = 0
+        self._notify(())
 
     @property
     def steps(self) -> list[dict[str, Any]]:
@@ -129,6 +182,7 @@ class Session:
         result = self.run.step()
         self.results[result.index] = result
         self.executed.append(copy.deepcopy(self.steps[index]))
+        self._notify(())  # its mark changed, whether or not it logged events
         return result
 
     def run_to_end(self) -> list:
@@ -172,6 +226,7 @@ class Session:
     def _record(self, raw: dict[str, Any]) -> dict[str, Any]:
         self.executed.append(raw)
         self.explored.append(raw)
+        self._notify(())  # a new explored step (its events, if any, came as their batch)
         return raw
 
     def act(self, user: str, action: str, **kwargs: Any) -> dict[str, Any]:

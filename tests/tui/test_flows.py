@@ -215,6 +215,9 @@ async def test_a_system_card_is_complete_in_the_step_that_posts_it(empty_dir):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         app.action_next_step()  # hanako (Flow B) gets a message: a setup card appears
+        # The step's batch scheduled one repaint, run right after the key's message (before any frame).
+        assert app._repaint_pending
+        app._repaint()
         cards = list(app.query(SystemCard))
         assert cards
         assert [b.action_name for b in cards[-1].query(".set-button")] == ["open_consent", "open_phone_auth"]

@@ -3,7 +3,8 @@
 Everything the phone offers is derived from ``sim.available_actions(user)``:
 a button the current screen does not allow is not shown.  A tap posts
 :class:`PhoneAction`; the app performs it through the session (which records
-it as an explored step) and then calls :meth:`Phone.update_view`.
+it as an explored step), and the engine's batch of events repaints the app,
+which calls :meth:`Phone.update_view`.
 
 Updates are incremental: the chat only mounts bubbles that appeared since the
 last update, and each other part is rebuilt only when what it shows changed.
@@ -448,6 +449,8 @@ class Phone(Vertical):
         self._user_id = user_id
         self._oa_ids: list[str] = list(session.sim.official_accounts) if session is not None else []
         self._titles: tuple[str, str] | None = None
+        #: The simulation last shown: a new one (a restart, by any driver) redraws every view.
+        self._sim: Any = None
 
     def compose(self) -> ComposeResult:
         oas = self._flow_session.sim.official_accounts if self._flow_session is not None else {}
@@ -482,7 +485,7 @@ class Phone(Vertical):
         await self.query_one(SettingsView).set_oas({oa: sim.official_accounts[oa].name for oa in oa_ids})
         if self.tab not in (LINE_CHAT, SMS_TAB, SETTINGS_TAB, *oa_ids):
             self.tab = LINE_CHAT
-        self.query_one(ChatView)._key = None
+        self._sim = None
 
     def select_tab(self, tab: str) -> None:
         self.tab = tab
@@ -500,6 +503,11 @@ class Phone(Vertical):
         if self._flow_session is None or self._user_id is None:
             return
         sim = self._flow_session.sim
+        if sim is not self._sim:  # a new world: nothing shown so far belongs to it
+            self._sim = sim
+            self.query_one(ChatView)._key = None
+            for view in self.query("ScreenView, SmsView, SettingsView"):
+                view._signature = None
         user = sim.user(self._user_id)
         available = set(sim.available_actions(user.id))
         users = list(sim.users)
