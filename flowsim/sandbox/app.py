@@ -18,6 +18,7 @@ Every answer, errors and 404/405 included, is JSON with an
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -236,8 +237,7 @@ def create_app(sandbox: Sandbox) -> Starlette:
         try:
             yield
         finally:
-            if ticker is not None:
-                ticker.cancel()
+            ticker.cancel()
             await sandbox.sender.stop()
 
     routes = [
@@ -259,9 +259,8 @@ def create_app(sandbox: Sandbox) -> Starlette:
 TICK = 1.0
 
 
-def _start_ticker(sandbox: Sandbox) -> Any:
+def _start_ticker(sandbox: Sandbox) -> asyncio.Task[None]:
     """Following wall time, expiries fire on time even when no request comes (one sync a second)."""
-    import asyncio
 
     async def tick() -> None:
         while True:

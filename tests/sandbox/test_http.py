@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -10,7 +11,9 @@ import httpx
 import pytest
 
 from flowsim.sandbox import line as wire
-from flowsim.sandbox.testing import sandbox
+from flowsim.sandbox import Sandbox, create_app
+from flowsim.sandbox.ratelimit import RateLimiter
+from flowsim.sandbox.testing import load_world
 
 from .conftest import TO
 
@@ -114,15 +117,28 @@ def test_requests_are_recorded_with_their_answers(http: httpx.Client, line: Any)
 def test_the_rate_limit_is_per_channel_and_endpoint() -> None:
     world = {"name": "two channels", "official_accounts": {"a": {}, "b": {}}, "users": {},
              "steps": [{"expect": {"sent_count": {"a": {"flexible": 0}}}}]}
-    with sandbox(world, rate_limit=3) as line, httpx.Client(base_url=line.url) as http:
-        def status(oa: str, path: str = PUSH) -> int:
-            headers = {"Authorization": f"Bearer {line.tokens[oa]}"}
-            if path == PUSH:
-                return http.post(path, json=text_body(), headers=headers).status_code
-            return http.get(path, params={"date": "20260101"}, headers=headers).status_code
+    wall = [0.0]
+    box = Sandbox(load_world(world), frozen=True)
+    box.limiter = RateLimiter(3, clock=lambda: wall[0])  # 3 a second, on a clock the test moves
 
-        assert [status("a") for _ in range(4)] == [422, 422, 422, 429]
-        assert status("b") == 422                                       # another channel
-        assert status("a", "/v2/bot/message/delivery/pnp") == 200       # another endpoint
-        answer = http.post(PUSH, json=text_body(), headers={"Authorization": f"Bearer {line.tokens['a']}"})
-        assert answer.json() == {"message": "The API rate limit has been exceeded. Try again later."}
+    async def go() -> list[Any]:
+        transport = httpx.ASGITransport(create_app(box), client=("127.0.0.1", 1))
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as http:
+            async def status(oa: str, path: str = PUSH) -> int:
+                headers = {"Authorization": f"Bearer {box.account(oa)['token']}"}
+                if path == PUSH:
+                    return (await http.post(path, json=text_body(), headers=headers)).status_code
+                return (await http.get(path, params={"date": "20260101"}, headers=headers)).status_code
+
+            out: list[Any] = [[await status("a") for _ in range(4)], await status("b"),
+                              await status("a", "/v2/bot/message/delivery/pnp")]
+            wall[0] += 1 / 3                                        # a third of a second: one more request
+            out.append([await status("a") for _ in range(2)])
+            headers = {"Authorization": f"Bearer {box.account('a')['token']}"}
+            out.append((await http.post(PUSH, json=text_body(), headers=headers)).json())
+            return out
+
+    same, other_channel, other_endpoint, refilled, body = asyncio.run(go())
+    assert same == [422, 422, 422, 429] and other_channel == 422 and other_endpoint == 200
+    assert refilled == [422, 429]
+    assert body == {"message": "The API rate limit has been exceeded. Try again later."}

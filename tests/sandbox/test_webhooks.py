@@ -118,8 +118,9 @@ def test_a_receiver_that_is_down_loses_nothing(line: Any) -> None:
     except AssertionError as exc:
         assert "still in flight" in str(exc)
         waiting = line.control.webhooks()
-        assert {w["state"] for w in waiting} == {"retrying"}
-        assert all(a["error"].startswith("ConnectError") for w in waiting for a in w["attempts"])
+        assert {w["state"] for w in waiting} <= {"queued", "sending", "retrying"}  # in flight, none lost
+        tried = [a for w in waiting for a in w["attempts"] if a["status"] is None and a["error"]]
+        assert tried and all(a["error"].startswith("ConnectError") for a in tried)
         receiver.up()
         line.control.wait_for_webhooks(timeout=20)
         check_exactly_once(line, receiver, 2, reached_first=False)
