@@ -27,7 +27,7 @@ from textual.widgets import Header, OptionList, Tab, Tabs
 
 from flowsim.engine import FlowsimError
 
-from .screens.forms import Prompt, SendForm
+from .screens.forms import Confirm, Prompt, SendForm
 from .session import ScenarioUnavailable, Session, find_scenarios, parse_time
 from .widgets.assertions import AssertionPanel
 from .widgets.eventlog import EventLog
@@ -90,6 +90,14 @@ def display_path(path: Path) -> str:
         if absolute.is_relative_to(base):
             relative = str(absolute.relative_to(base))
             return relative if name == "." else f"~/{relative}"
+    return str(absolute)
+
+
+def folder_name(folder: Path) -> str:
+    """A folder as a person reads it: ``~/…`` under home, else absolute (never ``.``)."""
+    absolute, home = folder.resolve(), Path.home()
+    if absolute == home or absolute.is_relative_to(home):
+        return "~" + str(absolute)[len(str(home)):]
     return str(absolute)
 
 
@@ -497,19 +505,44 @@ class FlowsimApp(App[None]):
         self.push_screen(SendForm(oas, list(sim.users), self.user_id), done)
 
     def action_save(self) -> None:
+        """Ask for a file name (saved relative to the working directory, which the dialog names).
+
+        An existing file is replaced only after a second question; a folder
+        (an existing one, or a name ending in ``/``) gets the proposed name.
+        """
         slug = re.sub(r"[^a-z0-9]+", "-", self.session.name.lower()).strip("-") or "scenario"
+        name = f"explored-{slug}.yaml"
 
         def done(value: str | None) -> None:
-            if not value:
+            if not value or not value.strip():
                 return
-            try:
-                path = self.session.save(Path(value))
-            except Exception as exc:  # noqa: BLE001 - shown to the person
-                self.notify(str(exc), title="Save failed", severity="error", timeout=8)
+            value = value.strip()
+            path = Path(value).expanduser()
+            if value.endswith("/") or path.is_dir():
+                path = path / name
+            if path.exists():
+                self.push_screen(Confirm(f"Replace {path.name}?",
+                                         f"{display_path(path)} exists. Saving replaces what it holds "
+                                         "with this run.", "Replace"),
+                                 lambda yes: self._save_to(path) if yes else None)
                 return
-            self.notify(f"Saved {path}", title="Scenario saved", timeout=4)
+            self._save_to(path)
 
-        self.push_screen(Prompt("Save as scenario file", f"explored-{slug}.yaml"), done)
+        self.push_screen(Prompt("Save as scenario file", name,
+                                note=f"Into {folder_name(Path.cwd())}/ (the working directory) unless the "
+                                     "name has a folder"), done)
+
+    def _save_to(self, path: Path) -> None:
+        try:
+            self.session.save(path)
+        except OSError as exc:  # the writer names the file, never its temporary one
+            self.notify(f"{display_path(path)}: {exc.strerror or exc}", title="Save failed", severity="error",
+                        timeout=8)
+            return
+        except Exception as exc:  # noqa: BLE001 - shown to the person
+            self.notify(str(exc), title="Save failed", severity="error", timeout=8)
+            return
+        self.notify(f"Saved {display_path(path)}", title="Scenario saved", timeout=4)
 
     # ------------------------------------------------------------------ panes, help, themes
 

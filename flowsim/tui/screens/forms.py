@@ -1,4 +1,4 @@
-"""Forms: send a message (as an official account), and a one-field prompt (date, file name)."""
+"""Forms: send a message (as an official account), a one-field prompt (date, file name), a yes/no question."""
 
 from __future__ import annotations
 
@@ -62,15 +62,18 @@ class Prompt(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
     AUTO_FOCUS = "#prompt-input"
 
-    def __init__(self, title: str, value: str = "", placeholder: str = "") -> None:
+    def __init__(self, title: str, value: str = "", placeholder: str = "", note: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.value = value
         self.placeholder = placeholder
+        self.note = note
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form prompt"):
             yield Static(self.title_text, classes="form-title")
+            if self.note:
+                yield Static(self.note, id="prompt-note", classes="form-note")
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input", compact=True)
             with Horizontal(classes="form-buttons"):
                 yield Button("OK", id="prompt-ok", variant="primary", compact=True)
@@ -83,3 +86,31 @@ class Prompt(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.dismiss(event.value)
+
+
+class Confirm(ModalScreen[bool]):
+    """A question that loses work if answered yes: the safe answer (Cancel) has the focus.
+
+    ``y`` or the confirm button says yes; ``n``, Escape or Cancel says no.
+    """
+
+    BINDINGS = [Binding("escape,n", "dismiss(False)", "Cancel"), Binding("y", "dismiss(True)", "Yes")]
+    AUTO_FOCUS = "#confirm-cancel"
+
+    def __init__(self, title: str, text: str, yes: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.text = text
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form confirm"):
+            yield Static(self.title_text, classes="form-title")
+            yield Static(self.text, id="confirm-text")
+            with Horizontal(classes="form-buttons"):
+                yield Button(self.yes, id="confirm-yes", variant="warning", compact=True)
+                yield Button("Cancel", id="confirm-cancel", compact=True)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")

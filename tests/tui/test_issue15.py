@@ -1,0 +1,54 @@
+"""The TUI bugs of issue 15, each reproduced through the keyboard (Textual's pilot)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flowsim.tui.app import FlowsimApp
+
+from .conftest import SCENARIOS, text_of
+
+
+def _toasts(app) -> str:
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+async def _save_as(pilot, value: str) -> None:
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert type(pilot.app.screen).__name__ == "Prompt"
+    pilot.app.screen.query_one("#prompt-input").value = value
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------------- 1. save onto an existing file
+
+
+async def test_save_names_its_folder_and_asks_before_replacing_a_file(empty_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    existing = tmp_path / "keep.yaml"
+    existing.write_text("original\n")
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n", "h")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert str(tmp_path) in text_of(app.screen.query_one("#prompt-note"))
+        await pilot.press("escape")
+        await pilot.pause()
+
+        await _save_as(pilot, "keep.yaml")
+        assert type(app.screen).__name__ == "Confirm", "replacing a file asks first"
+        await pilot.press("enter")  # the focus is on Cancel
+        await pilot.pause()
+        assert existing.read_text() == "original\n"
+
+        await _save_as(pilot, "keep.yaml")
+        await pilot.press("y")
+        await pilot.pause()
+        assert "advance: 1h" in existing.read_text()
+
+        await _save_as(pilot, "new.yaml")  # a new file: no question
+        assert type(app.screen).__name__ != "Confirm"
+        assert (tmp_path / "new.yaml").exists()
