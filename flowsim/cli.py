@@ -65,12 +65,13 @@ def main() -> None:
 @click.option("--region", default="JP", show_default=True, help="Region for numbers written without +country code.")
 def hash_command(number: str, region: str) -> None:
     """Print NUMBER's E.164 form and the SHA-256 that LINE's API takes as `to` (R1, R3)."""
-    from .engine import InvalidPhoneNumberError, hash_number, normalise, phone
+    from .engine import FlowsimError, hash_number, normalise, phone
+    from .scenario.terminal import printable
 
     try:
         e164 = normalise(number, region)
-    except InvalidPhoneNumberError as exc:
-        click.echo(f"flowsim hash: {exc}", err=True)
+    except FlowsimError as exc:  # not a number, or junk such as a --region that is not text
+        click.echo(printable(f"flowsim hash: {exc}"), err=True)
         sys.exit(2)
     if not phone.is_e164(number):
         raw = hash_number(number)

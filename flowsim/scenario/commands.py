@@ -22,6 +22,7 @@ import click
 
 from .discovery import PathProblem, discover
 from .errors import ScenarioFileError
+from .terminal import echo
 
 #: Use a progress bar (on a terminal) from this many files on.
 PROGRESS_THRESHOLD = 50
@@ -110,7 +111,7 @@ def failure_report(path: str, name: str, result: Any) -> str:
     return f"{path}:{result.line}: {name}\n{result.report()}"
 
 
-def run_paths(paths: Sequence[str], *, catalogue: Any = None, echo: Callable[[str], None] = click.echo,
+def run_paths(paths: Sequence[str], *, catalogue: Any = None, echo: Callable[[str], None] = echo,
               progress: bool = False) -> int:
     """What ``flowsim run`` does; returns the exit code."""
     problems: list[PathProblem] = []
@@ -156,7 +157,7 @@ def _indent(text: str) -> str:
 
 
 def _bad_input(command: str, message: str) -> None:
-    click.echo(f"flowsim {command}: {message}", err=True)
+    echo(f"flowsim {command}: {message}", err=True)
     sys.exit(2)
 
 
@@ -189,17 +190,17 @@ def validate(paths: tuple[str, ...]) -> None:
     except PathProblem as exc:
         _bad_input("validate", str(exc))
     for problem in problems:
-        click.echo(f"flowsim validate: {problem}", err=True)
+        echo(f"flowsim validate: {problem}", err=True)
     bad = 0
     for path in files:
         try:
             load_scenario(path)
         except ScenarioFileError as exc:
             bad += 1
-            click.echo(exc.report())
+            echo(exc.report())
         else:
-            click.echo(f"ok {path}")
-    click.echo(f"{len(files) - bad} valid, {bad} invalid")
+            echo(f"ok {path}")
+    echo(f"{len(files) - bad} valid, {bad} invalid")
     sys.exit(2 if bad or problems or not files else 0)
 
 
@@ -217,7 +218,7 @@ def schema() -> None:
     """Print the JSON Schema of scenario files."""
     import json
 
-    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))  # JSON: its own escapes
 
 
 @click.command()
@@ -234,7 +235,7 @@ def coverage(paths: tuple[str, ...]) -> None:
     except PathProblem as exc:
         _bad_input("coverage", str(exc))
     for problem in problems:
-        click.echo(f"flowsim coverage: {problem}", err=True)
+        echo(f"flowsim coverage: {problem}", err=True)
     by_rule: dict[str, list[str]] = {r: [] for r in RULE_IDS}
     invalid = len(problems)
     for path in files:
@@ -242,18 +243,18 @@ def coverage(paths: tuple[str, ...]) -> None:
             scenario = load_scenario(path)
         except ScenarioFileError as exc:
             invalid += 1
-            click.echo(exc.report(), err=True)
+            echo(exc.report(), err=True)
             continue
         for rule in dict.fromkeys(scenario.covers):
             if rule in by_rule:
                 by_rule[rule].append(path)
     width = max(len(RULES[r]) for r in RULE_IDS)
-    click.echo(f"{'rule':<5} {'title':<{width}} {'files':>5}  covered by")
+    echo(f"{'rule':<5} {'title':<{width}} {'files':>5}  covered by")
     for rule in RULE_IDS:
         covering = by_rule[rule]
         names = ", ".join(covering[:3]) + (f" (+{len(covering) - 3})" if len(covering) > 3 else "")
-        click.echo(f"{rule:<5} {RULES[rule]:<{width}} {len(covering):>5}  {names or 'UNCOVERED'}")
+        echo(f"{rule:<5} {RULES[rule]:<{width}} {len(covering):>5}  {names or 'UNCOVERED'}")
     uncovered = [r for r in RULE_IDS if not by_rule[r]]
-    click.echo(f"{len(RULE_IDS) - len(uncovered)}/{len(RULE_IDS)} rules covered"
+    echo(f"{len(RULE_IDS) - len(uncovered)}/{len(RULE_IDS)} rules covered"
                + (f"; uncovered: {', '.join(uncovered)}" if uncovered else ""))
     sys.exit(2 if invalid else (1 if uncovered else 0))

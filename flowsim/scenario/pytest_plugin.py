@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .terminal import printable
+
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr  # what Node.repr_failure returns; pytest does not export it
 
@@ -107,7 +109,7 @@ class ScenarioDir(pytest.Dir):  # type: ignore[misc]
                              and not e.is_file() and not e.is_dir())
         except OSError as exc:
             yield UnreadableDirectory.from_parent(
-                self, name=self.path.name, message=f"{self.path}: cannot read the directory "
+                self, name=printable(self.path.name), message=f"{self.path}: cannot read the directory "
                 f"({exc.strerror or exc}); expected a readable directory of scenario files")
             return
         for path in odd:  # a FIFO, socket, device or broken link: the reader refuses it without waiting
@@ -124,9 +126,9 @@ class ScenarioFile(pytest.File):
         try:
             scenario = load_scenario(self.path)
         except ScenarioFileError as exc:
-            yield ScenarioItem.from_parent(self, name=self.path.name, scenario=None, error=exc)
+            yield ScenarioItem.from_parent(self, name=printable(self.path.name), scenario=None, error=exc)
             return
-        yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario, error=None)
+        yield ScenarioItem.from_parent(self, name=printable(scenario.name), scenario=scenario, error=None)
 
 
 class ScenarioFailure(Exception):
@@ -141,7 +143,7 @@ class UnreadableDirectory(pytest.Item):
         self.message = message
 
     def runtest(self) -> None:
-        raise ScenarioFailure(self.message)
+        raise ScenarioFailure(printable(self.message))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         return str(excinfo.value)
@@ -177,11 +179,11 @@ class ScenarioItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str | TerminalRepr:
         if isinstance(excinfo.value, ScenarioFailure):
-            return str(excinfo.value)
+            return printable(str(excinfo.value))
         from .errors import ScenarioFileError
 
         if isinstance(excinfo.value, ScenarioFileError):
-            return excinfo.value.report()
+            return printable(excinfo.value.report())
         return super().repr_failure(excinfo)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:

@@ -73,3 +73,16 @@ def test_R1_R3_the_command_runs_as_a_program():
     assert done.returncode == 0
     assert done.stdout.splitlines() == ["+818000001234", sha("+818000001234")]
     assert "not in E.164 form" in done.stderr
+
+
+@pytest.mark.rules("R3")
+@pytest.mark.parametrize("args", [[b"\xff"], [b"090-1234-5678\xff"], [b"--region", b"\xff", b"09012345678"],
+                                  [b"--region", b"J\x1b[2J", b"09012345678"]],
+                         ids=["not-utf8", "not-utf8-tail", "region-not-utf8", "region-escape"])
+def test_R3_an_argument_that_is_not_text_is_an_error_not_a_traceback(args):
+    """Bytes that are not UTF-8 (argv as the shell gives it) or escape sequences: exit 2, a message, escaped."""
+    done = subprocess.run([sys.executable, "-m", "flowsim.cli", "hash", *args],
+                          capture_output=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stderr
+    assert b"Traceback" not in done.stderr and done.stderr.startswith(b"flowsim hash: ")
+    assert b"\x1b" not in done.stderr and b"\xff" not in done.stderr

@@ -9,6 +9,7 @@ entry point.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -358,3 +359,28 @@ def test_the_files_app_version_and_seed_rules_are_the_engines(version):
     assert accepts(_app_version, version) == accepts(arguments.app_version, version)
     for seed in (SEED_LIMIT - 1, SEED_LIMIT, -SEED_LIMIT + 1, -SEED_LIMIT):
         assert accepts(arguments.seed, seed) == (-SEED_LIMIT < seed < SEED_LIMIT)
+
+
+#: What a terminal acts on rather than shows: set the title, clear the screen, bell, reorder, overwrite.
+HOSTILE_TEXT = "evil\x1b]0;pwned\x07\x1b[2J\u202eabc\rdone\x9b"
+
+
+def test_control_characters_from_a_file_are_escaped_on_output(tmp_path: Path):
+    """The name, a chat text in a transcript, an error's quoted value and a path: all written as escapes."""
+    from scenario_helpers import HEADER
+
+    name = json.dumps(HOSTILE_TEXT)
+    failing = tmp_path / "failing.yaml"
+    failing.write_text(HEADER.replace("name: test", f"name: {name}") + (
+        f"  - send: {{from: shop, to: hanako, text: {name}}}\n  - expect: {{line_chat: [received]}}\n"))
+    invalid = tmp_path / "invalid\x1b[2J.yaml"
+    invalid.write_text(HEADER + f"  - {{do: agree, user: {name}}}\n")
+    for path in (failing, invalid):
+        result = run_cli(str(path))
+        assert result.exit_code in (1, 2)
+        for raw in ("\x1b", "\x07", "\u202e", "\r", "\x9b"):
+            assert raw not in result.output, repr(result.output)
+    assert "evil\\x1b]0;pwned\\x07\\x1b[2J\\u202eabc\\rdone\\x9b" in run_cli(str(failing)).output
+    assert "invalid\\x1b[2J.yaml" in run_cli(str(invalid)).output
+    validated = CliRunner().invoke(validate_command, [str(invalid)])
+    assert "\x1b" not in validated.output and "invalid\\x1b[2J.yaml" in validated.output

@@ -144,3 +144,13 @@ def test_catalogue_option_is_used(project):
     assert "1 passed" in pytest_run(project, "scenarios/custom.yaml").stdout
     proc = pytest_run(project, "--flowsim-catalogue", "cat.toml", "scenarios/custom.yaml")
     assert proc.returncode == 1 and "expected: 400" in proc.stdout, proc.stdout
+
+
+def test_control_characters_in_names_and_failures_are_escaped(project):
+    hostile = '"evil\\e]0;pwned\\a\\e[2J\\u202eabc"'
+    (project / "scenarios" / "evil.yaml").write_text(HEADER.replace("name: test", f"name: {hostile}") + (
+        f"  - send: {{from: shop, to: hanako, text: {hostile}}}\n  - expect: {{line_chat: [received]}}\n"))
+    proc = pytest_run(project, "-v", "scenarios/evil.yaml")
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stdout and "\u202e" not in proc.stdout and "\x07" not in proc.stdout
+    assert "evil\\x1b]0;pwned\\x07\\x1b[2J\\u202eabc" in proc.stdout
