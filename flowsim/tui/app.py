@@ -412,16 +412,35 @@ class FlowsimApp(App[None]):
         else:
             self.notify("No failure: end of scenario.", timeout=2)
 
+    def _unless_explored_lost(self, what: str, then: Callable[[], None]) -> None:
+        """Run ``then`` now, or after a yes if it would drop the explored steps (not saved yet)."""
+        count = len(self.session.explored)
+        if not count:
+            then()
+            return
+        self.push_screen(Confirm(f"{what} drops {count} explored step{'s' if count > 1 else ''}",
+                                 "The steps you made yourself belong to this run and are not saved "
+                                 "(ctrl+s saves them). Drop them?", what),
+                         lambda yes: then() if yes else None)
+
     def action_restart(self) -> None:
-        self.session.restart()  # a new simulation: the phone notices (Phone.update_view)
+        # a new simulation: the phone notices (Phone.update_view)
+        self._unless_explored_lost("Restart", self.session.restart)
 
     def action_jump(self, index: int | None = None) -> None:
         steps = self.query_one(StepList)
         target = steps.highlighted if index is None else index
         if target is None or target >= len(self.session.steps):
             return
-        self._highlight_after = target
-        self.session.jump(target)
+
+        def jump() -> None:
+            self._highlight_after = target
+            self.session.jump(target)
+
+        if target < self.session.position or self.session.explored:
+            self._unless_explored_lost("Jump", jump)
+        else:
+            jump()
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if isinstance(event.option_list, Library):

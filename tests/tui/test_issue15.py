@@ -52,3 +52,38 @@ async def test_save_names_its_folder_and_asks_before_replacing_a_file(empty_dir,
         await _save_as(pilot, "new.yaml")  # a new file: no question
         assert type(app.screen).__name__ != "Confirm"
         assert (tmp_path / "new.yaml").exists()
+
+
+# ---------------------------------------------------------------------- 2. restart / jump drop explored steps
+
+
+async def test_restart_and_jump_ask_before_dropping_explored_steps(empty_dir):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n", "n", "h")
+        assert len(app.session.explored) == 1
+        await pilot.press("R")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "Confirm"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(app.session.explored) == 1 and app.session.position == 2
+
+        app.query_one("#steps").focus()
+        app.query_one("#steps").highlighted = 0
+        await pilot.press("enter")  # jump back to step 1
+        await pilot.pause()
+        assert type(app.screen).__name__ == "Confirm"
+        await pilot.press("enter")  # Cancel has the focus
+        await pilot.pause()
+        assert len(app.session.explored) == 1 and app.session.position == 2
+
+        await pilot.press("R")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.session.explored == [] and app.session.position == 0
+
+        await pilot.press("n", "R")  # nothing explored: no question
+        await pilot.pause()
+        assert type(app.screen).__name__ != "Confirm" and app.session.position == 0
