@@ -87,3 +87,16 @@ async def test_restart_and_jump_ask_before_dropping_explored_steps(empty_dir):
         await pilot.press("n", "R")  # nothing explored: no question
         await pilot.pause()
         assert type(app.screen).__name__ != "Confirm" and app.session.position == 0
+
+
+# ---------------------------------------------------------------------- 3. a stray "..." in Assert
+
+
+async def test_the_assert_pane_shows_no_yaml_document_end_marker():
+    app = FlowsimApp(SCENARIOS / "flow_c" / "flow_c_sms.yaml")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n", "n", "n")
+        await pilot.pause()
+        lines = [strip.text.strip() for strip in app.query_one("#assertions").lines]
+        assert "✓ pending  1" in lines
+        assert "..." not in lines

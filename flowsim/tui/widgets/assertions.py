@@ -17,7 +17,9 @@ def _fmt(value: Any) -> str:
     """A value of the step as written in the file (plain YAML data), in flow style."""
     if isinstance(value, str):
         return value
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, allow_unicode=True).strip()
+    text = yaml.safe_dump(value, default_flow_style=True, sort_keys=False, allow_unicode=True).strip()
+    # A lone scalar (``1``, ``true``) is dumped as a document with its end marker, ``1\n...``.
+    return text.removesuffix("\n...").strip()
 
 
 class AssertionPanel(Document):
