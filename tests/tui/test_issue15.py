@@ -100,3 +100,25 @@ async def test_the_assert_pane_shows_no_yaml_document_end_marker():
         lines = [strip.text.strip() for strip in app.query_one("#assertions").lines]
         assert "✓ pending  1" in lines
         assert "..." not in lines
+
+
+# ---------------------------------------------------------------------- 4. Events wraps at 20 columns
+
+
+def _event_lines(app) -> list[str]:
+    return [strip.text.rstrip() for strip in app.query_one("#events").lines]
+
+
+async def test_the_events_pane_wraps_at_its_width_after_being_hidden(empty_dir):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e", "p", "n", "n", "n", "e")
+        await pilot.pause()
+        events = app.query_one("#events")
+        width = events.scrollable_content_region.width
+        assert width > 30
+        lines = _event_lines(app)
+        assert len(lines) >= 9
+        # wrapped at the pane's width: some line is longer than the 20 columns of the bug
+        assert max(len(line) for line in lines) > 24
+        assert any(line.startswith("04-01 09:00 shop → API send") for line in lines)
