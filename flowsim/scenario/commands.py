@@ -28,16 +28,22 @@ from .terminal import echo
 PROGRESS_THRESHOLD = 50
 
 PASS, FAIL, INVALID = "PASS", "FAIL", "ERROR"
+#: Not shown nor counted: left out by ``-k``, ``--tag`` or ``--rule`` (flowsim/scenario/select.py).
+DESELECTED = "DESELECTED"
 
 
 @dataclass(slots=True)
 class Outcome:
     """What running one file gave."""
 
-    status: str  # PASS | FAIL | ERROR (invalid file)
+    status: str  # PASS | FAIL | ERROR (invalid file) | DESELECTED
     path: str
     name: str
     report: str = ""
+    #: For the reports (--junit, --html): the scenario, its run (kept when asked), the seconds it took.
+    scenario: Any = None
+    run: Any = None
+    seconds: float = 0.0
 
     @property
     def line(self) -> str:
@@ -84,26 +90,50 @@ def load_catalogue(path: str | None) -> Any:
         raise CatalogueProblem(f"{path}: {exc}; expected a {_CATALOGUE}") from None
 
 
-def run_file(path: str, catalogue: Any = None) -> Outcome:
-    """Load and run one scenario file (the unit of ``flowsim run`` and of the benchmark)."""
+def run_file(path: str, catalogue: Any = None, *, select: Any = None, keep: bool = False) -> Outcome:
+    """Load and run one scenario file (the unit of ``flowsim run`` and of the benchmark).
+
+    ``select`` (a :class:`flowsim.scenario.select.Selection`) may leave the file out: its status
+    is then DESELECTED.  ``keep`` keeps the scenario's run in the outcome, for the reports.
+    """
+    from time import perf_counter
+
     from .loader import load_scenario
     from .runner import ScenarioRun
 
+    started = perf_counter()
     try:
         scenario = load_scenario(path)
     except ScenarioFileError as exc:
-        return Outcome(INVALID, path, path, exc.report())
+        status = INVALID if select is None or select.before_run(path) else DESELECTED
+        return Outcome(status, path, path, exc.report(), seconds=perf_counter() - started)
+    if select is not None and not select.before_run(path, scenario):
+        return Outcome(DESELECTED, path, scenario.name, scenario=scenario)
+    run = None
     try:
         run = ScenarioRun(scenario, catalogue=catalogue)
         results = run.run_all()
     except ScenarioFileError as exc:  # the world cannot be set up: an invalid file too
-        return Outcome(INVALID, path, path, exc.report())
+        outcome = Outcome(INVALID, path, path, exc.report(), scenario=scenario)
     except Exception as exc:  # noqa: BLE001 - an engine bug must not hide the other scenarios
-        return Outcome(FAIL, path, scenario.name,
-                       f"internal error: {type(exc).__name__}: {exc} (a flowsim bug: please report it)")
-    if results and not results[-1].ok:
-        return Outcome(FAIL, path, scenario.name, failure_report(path, scenario.name, results[-1]))
-    return Outcome(PASS, path, scenario.name)
+        outcome = Outcome(FAIL, path, scenario.name,
+                          f"internal error: {type(exc).__name__}: {exc} (a flowsim bug: please report it)",
+                          scenario=scenario)
+    else:
+        if results and not results[-1].ok:
+            outcome = Outcome(FAIL, path, scenario.name, failure_report(path, scenario.name, results[-1]),
+                              scenario=scenario)
+        else:
+            outcome = Outcome(PASS, path, scenario.name, scenario=scenario)
+    outcome.seconds = perf_counter() - started
+    if keep:
+        outcome.run = run
+    if select is not None and select.needs_run:
+        from .select import rules_exercised
+
+        if not select.after_run(scenario, rules_exercised(run.sim, scenario) if run is not None else ()):
+            outcome.status = DESELECTED
+    return outcome
 
 
 def failure_report(path: str, name: str, result: Any) -> str:
@@ -112,8 +142,12 @@ def failure_report(path: str, name: str, result: Any) -> str:
 
 
 def run_paths(paths: Sequence[str], *, catalogue: Any = None, echo: Callable[[str], None] = echo,
-              progress: bool = False) -> int:
-    """What ``flowsim run`` does; returns the exit code."""
+              progress: bool = False, select: Any = None, reports: Sequence[tuple[str, str]] = ()) -> int:
+    """What ``flowsim run`` does; returns the exit code.
+
+    ``select``: a :class:`flowsim.scenario.select.Selection`; ``reports``: ``(kind, file)`` pairs
+    written at the end, kind ``junit`` or ``html`` (:mod:`flowsim.scenario.report`).
+    """
     problems: list[PathProblem] = []
     try:
         files = discover(paths, problems)
@@ -127,27 +161,56 @@ def run_paths(paths: Sequence[str], *, catalogue: Any = None, echo: Callable[[st
             echo(f"flowsim run: no scenario files (*.yaml, *.yml) under {', '.join(paths)}; expected at least one")
         return 2
     outcomes: list[Outcome] = []
+    keep = bool(reports)
     if progress and len(files) >= PROGRESS_THRESHOLD:
         with click.progressbar(files, label="scenarios", file=sys.stderr) as bar:
             for path in bar:
-                outcomes.append(run_file(path, catalogue))
+                outcomes.append(run_file(path, catalogue, select=select, keep=keep))
         for o in outcomes:
-            if o.status != PASS:
+            if o.status in (FAIL, INVALID):
                 echo(o.line)
                 echo(_indent(o.report))
     else:
         for path in files:
-            o = run_file(path, catalogue)
+            o = run_file(path, catalogue, select=select, keep=keep)
             outcomes.append(o)
-            echo(o.line)
-            if o.status == FAIL:
-                echo(_indent(o.report))
-            elif o.status == INVALID and "\n" in o.report:
-                echo(_indent("\n".join(o.report.splitlines()[1:])))
-    passed = sum(o.status == PASS for o in outcomes)
-    failed = len(outcomes) - passed
-    echo(f"{passed} passed, {failed} failed")
-    if problems or any(o.status == INVALID for o in outcomes):
+            show_outcome(o, echo)
+    code = summarise(outcomes, echo, select=select, problems=bool(problems))
+    if reports:
+        from .report import write_reports
+
+        if not write_reports(reports, outcomes, echo):
+            code = 2
+    return code
+
+
+def show_outcome(o: Outcome, echo: Callable[[str], None]) -> None:
+    """A file's ``PASS``/``FAIL``/``ERROR`` line and, when it did not pass, why (nothing when deselected)."""
+    if o.status == DESELECTED:
+        return
+    echo(o.line)
+    if o.status == FAIL:
+        echo(_indent(o.report))
+    elif o.status == INVALID and "\n" in o.report:
+        echo(_indent("\n".join(o.report.splitlines()[1:])))
+
+
+def summarise(outcomes: Sequence[Outcome], echo: Callable[[str], None], *, select: Any = None,
+              problems: bool = False) -> int:
+    """The closing line (``N passed, M failed[, K deselected]``) and the exit code."""
+    shown = [o for o in outcomes if o.status != DESELECTED]
+    deselected = len(outcomes) - len(shown)
+    if select:
+        for tag in select.unknown_tags():
+            echo(f"flowsim run: no scenario has the tag {tag}")
+        if not shown:
+            echo(f"flowsim run: no scenario selected by {select.describe()} ({deselected} deselected); "
+                 "expected a selection that matches at least one (see docs/scenarios.md, Selecting)")
+            return 2
+    passed = sum(o.status == PASS for o in shown)
+    failed = len(shown) - passed
+    echo(f"{passed} passed, {failed} failed" + (f", {deselected} deselected" if deselected else ""))
+    if problems or any(o.status == INVALID for o in shown):
         return 2
     return 1 if failed else 0
 
@@ -165,14 +228,44 @@ def _bad_input(command: str, message: str) -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--catalogue", type=click.Path(dir_okay=False), default=None,
               help="Extra template catalogue (TOML) added to the shipped one (R29).")
-def run(paths: tuple[str, ...], catalogue: str | None) -> None:
+@click.option("-k", "keyword", metavar="EXPR", default=None,
+              help="Only scenarios whose name, file, folders or tags match (pytest's -k syntax).")
+@click.option("--tag", "tags", metavar="TAG", multiple=True, help="Only scenarios with this tag (repeatable: any).")
+@click.option("--rule", "rules", metavar="ID", multiple=True,
+              help="Only scenarios that exercise this rule: logged by the run, or in covers: (repeatable: any).")
+@click.option("--watch", is_flag=True, help="Run again what changes on save (all on a --catalogue change); Ctrl-C stops.")
+@click.option("--junit", metavar="FILE", type=click.Path(dir_okay=False), default=None,
+              help="Also write a JUnit XML report (for CI).")
+@click.option("--html", metavar="FILE", type=click.Path(dir_okay=False), default=None,
+              help="Also write a self-contained HTML report: the chats as the phone shows them, steps, rules.")
+def run(paths: tuple[str, ...], catalogue: str | None, keyword: str | None, tags: tuple[str, ...],
+        rules: tuple[str, ...], watch: bool, junit: str | None, html: str | None) -> None:
     """Run scenario files (default: scenarios/). Exit 0 all passed, 1 some failed, 2 an invalid file."""
+    from .report import ReportProblem, check_report_path
+    from .select import Selection, SelectionError
+
+    try:
+        select = Selection.build(keyword, tags, rules)
+    except SelectionError as exc:
+        _bad_input("run", str(exc))
+    reports = [(kind, path) for kind, path in (("junit", junit), ("html", html)) if path is not None]
+    try:
+        for kind, path in reports:
+            check_report_path(kind, path)
+    except ReportProblem as exc:
+        _bad_input("run", str(exc))
     try:
         cat = load_catalogue(catalogue)
     except CatalogueProblem as exc:
         _bad_input("run", str(exc))
+    if watch:
+        from .watch import watch_paths
+
+        sys.exit(watch_paths(paths or ("scenarios",), catalogue_path=catalogue, catalogue=cat, select=select,
+                             reports=reports))
     try:
-        code = run_paths(paths or ("scenarios",), catalogue=cat, progress=sys.stdout.isatty())
+        code = run_paths(paths or ("scenarios",), catalogue=cat, progress=sys.stdout.isatty(), select=select,
+                         reports=reports)
     except KeyboardInterrupt:  # pragma: no cover
         code = 130
     sys.exit(code)

@@ -51,7 +51,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("flowsim_catalogue", "extra template catalogue (TOML) for scenario files", default="")
 
 
+#: The markers the plugin puts on scenario items: ``rules`` here, and one per tag (registered when met).
+RULES_MARKER = "rules(*ids): the docs/rules.md rule / invariant ids a test exercises (a scenario's covers:)"
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", RULES_MARKER)
     path = config.getoption("flowsim_catalogue") or config.getini("flowsim_catalogue") or None
     if path is None:
         return
@@ -131,6 +136,28 @@ class ScenarioFile(pytest.File):
         yield ScenarioItem.from_parent(self, name=printable(scenario.name), scenario=scenario, error=None)
 
 
+def _tag_markers(config: pytest.Config, tags: list[str]) -> list[str]:
+    """The marker names of a scenario's tags (``flow-b`` → ``flow_b``), each registered once.
+
+    Registered as pytest's own ``markers`` ini lines are, so ``pytest -m flow_b`` selects them,
+    ``--strict-markers`` accepts them and pytest warns about none.
+    """
+    from .select import marker_name
+
+    registered: set[str] = config.stash.setdefault(_REGISTERED, set())
+    names: dict[str, None] = {}
+    for tag in tags:
+        name = marker_name(tag)
+        names[name] = None
+        if name not in registered:
+            registered.add(name)
+            config.addinivalue_line("markers", f"{name}: scenario files tagged {tag}")
+    return list(names)
+
+
+_REGISTERED = pytest.StashKey[set[str]]()
+
+
 class ScenarioFailure(Exception):
     """A scenario whose step failed; ``str()`` is the report."""
 
@@ -162,6 +189,9 @@ class ScenarioItem(pytest.Item):
         self._failed_line = 0
         if scenario is not None:
             self.keywords.update({tag: True for tag in scenario.tags})
+            self.extra_keyword_matches.update(scenario.tags)  # what -k looks in: `-k flow-b`
+            for marker in _tag_markers(self.config, scenario.tags):
+                self.add_marker(marker)
             if scenario.covers:
                 self.add_marker(pytest.mark.rules(*scenario.covers))
 

@@ -16,3 +16,13 @@ users:
   hanako: {phone: "+818000001234", created: -3y}
 steps:
 """
+
+#: Flow B's steps from the consent screen to the right PIN (R14, R17), at the indentation of HEADER's steps.
+FLOW_B_TO_PIN = """\
+  - do: open_consent
+  - do: agree
+  - do: open_phone_auth
+  - do: send_sms
+  - do: confirm_sms
+  - {do: enter_pin, pin: last}
+"""
