@@ -34,15 +34,22 @@ DELIVERY_RULE: dict[frozenset[str], str] = {
 
 
 class UserState(Protocol):
-    """What the decisions read of a user (``flowsim.models.User`` has it)."""
+    """What the decisions read of a user (``flowsim.models.User`` has it); read-only, so narrower types fit."""
 
-    phone: str | None
-    consent: str
-    privacy_policy: bool
-    blocked: Any
-    created_at: datetime
-    sms_verified_at: datetime | None
-    phone_changed_at: datetime | None
+    @property
+    def phone(self) -> str | None: ...
+    @property
+    def consent(self) -> str: ...
+    @property
+    def privacy_policy(self) -> bool: ...
+    @property
+    def blocked(self) -> Any: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def sms_verified_at(self) -> datetime | None: ...
+    @property
+    def phone_changed_at(self) -> datetime | None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, TypeVar, Union
+from typing import Any, ClassVar, TypeVar, Union, dataclass_transform
 
 from pydantic import BaseModel
 
@@ -34,7 +34,13 @@ from .models import ChatMessage, Sms, WebhookEvent
 from .vocabulary import ConsentState, DiscardReason, MessageKind, Requirement, Screen
 
 
-_event = dataclass(slots=True, kw_only=True)
+_C = TypeVar("_C")
+
+
+@dataclass_transform(kw_only_default=True)
+def _event(cls: type[_C]) -> type[_C]:
+    """``@dataclass(slots=True, kw_only=True)``, spelt once (and read as a dataclass by type checkers)."""
+    return dataclass(slots=True, kw_only=True)(cls)
 
 
 @_event

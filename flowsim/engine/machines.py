@@ -76,7 +76,8 @@ SCREEN_TRANSITIONS: list[dict[str, Any]] = [
     # R19: change the number, from the SMS dialog or from Settings.
     {"trigger": "change_number", "source": "sms_confirm", "dest": "number_entry"},
     {"trigger": "settings_change_number", "source": "chats", "dest": "number_entry"},
-] + [{"trigger": action, "source": "chats", "dest": None} for action in CHATS_ACTIONS]
+    *({"trigger": action, "source": "chats", "dest": None} for action in CHATS_ACTIONS),
+]
 
 def _sources(transition: dict[str, Any]) -> list[str]:
     source = transition["source"]

@@ -102,6 +102,11 @@ class PinChallenge(BaseModel):
     earlier: tuple[str, ...] = ()
 
 
+def _new_chats() -> dict[str, list[ChatMessage]]:
+    """A new user's chats: the LINE chat, empty."""
+    return {LINE_CHAT: []}
+
+
 class User(BaseModel):
     """A LINE user's account and the state of their LINE app.
 
@@ -124,7 +129,7 @@ class User(BaseModel):
     language: Language = "en"
     app_version: str = "15.9.0"
     sms_inbox: list[Sms] = Field(default_factory=list)
-    chats: dict[str, list[ChatMessage]] = Field(default_factory=lambda: {LINE_CHAT: []})
+    chats: dict[str, list[ChatMessage]] = Field(default_factory=_new_chats)
     screen: Screen = "chats"
     pin_challenge: PinChallenge | None = None
     screen_error: str | None = Field(default=None, description="error shown on the current screen")

@@ -218,7 +218,7 @@ class Simulation:
             f"official account {oa_id!r}",
             id=oa_id,
             name=name or oa_id,
-            country=country,  # type: ignore[arg-type]
+            country=country,
             bot_user_id="U" + _derived_hex(self.seed, "bot", oa_id),
             channel_secret=secret or _derived_hex(self.seed, "secret", oa_id),
             access_token=token or "flowsim-" + _derived_hex(self.seed, "token", oa_id, length=40),
@@ -278,9 +278,9 @@ class Simulation:
             created_at=created_at or self.now - DEFAULT_ACCOUNT_AGE,
             sms_verified_at=sms_verified_at,
             phone_changed_at=phone_changed_at,
-            consent=consent,  # type: ignore[arg-type]
+            consent=consent,
             privacy_policy=privacy_policy,
-            language=language,  # type: ignore[arg-type]
+            language=language,
             app_version=app_version,
             blocked=blocked,
             friends=friends - blocked,
