@@ -20,6 +20,7 @@ from typing import Awaitable, Callable, Iterable
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Container
+from textual.events import Resize
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widget import AwaitMount, Widget
@@ -173,9 +174,7 @@ class FlowsimApp(App[None]):
         # the first layout: every widget's styles were then computed twice and
         # the screen laid out once more (about 40 ms, bench/tui.py).  The
         # terminal's size is known now; the Resize then changes nothing.
-        width = self.size.width
-        self.screen.add_class(next(name for edge, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True)
-                                   if width >= edge))  # the first edge is 0: one always applies
+        self.screen.add_class(self._breakpoint())
         yield Header(icon="◆")
         yield StatusLine(id="status")
         with Container(id="main", classes="-pane-steps"):
@@ -220,6 +219,20 @@ class FlowsimApp(App[None]):
 
         # A worker, not the app's queue: the resizes the panes wait for are the app's to deliver.
         self._hold_updates_until(ready, in_worker=True)
+
+    def _breakpoint(self) -> str:
+        """``-narrow`` or ``-wide`` for the terminal's width now (the screen takes it on its own Resize)."""
+        width = self.size.width
+        return next(name for edge, name in sorted(self.HORIZONTAL_BREAKPOINTS, reverse=True)
+                    if width >= edge)  # the first edge is 0: one always applies
+
+    def on_resize(self, event: Resize) -> None:
+        """A new size may show panes the other layout hid (narrow → wide): bring them up to date.
+
+        The app gets the Resize before its screen changes class, so
+        :meth:`refresh_all` goes by the width (:meth:`_breakpoint`).
+        """
+        self.call_after_refresh(self.refresh_all)
 
     def _first_frame_ready(self) -> bool:
         """Every side pane on screen knows its width, and the side tabs' underline is in place."""
@@ -309,7 +322,7 @@ class FlowsimApp(App[None]):
         session = self.session
         if session is None:
             return
-        narrow = self.screen.has_class("-narrow")
+        narrow = self._breakpoint() == "-narrow"
         shown = (lambda pane: not narrow or pane == self.pane)
         with self.batch_update():
             self.query_one(StatusLine).show(session, self.user_id)

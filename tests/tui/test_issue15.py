@@ -122,3 +122,22 @@ async def test_the_events_pane_wraps_at_its_width_after_being_hidden(empty_dir):
         # wrapped at the pane's width: some line is longer than the 20 columns of the bug
         assert max(len(line) for line in lines) > 24
         assert any(line.startswith("04-01 09:00 shop → API send") for line in lines)
+
+
+# ---------------------------------------------------------------------- 5. resized from 80x24 to 120x40
+
+
+async def test_after_growing_to_the_wide_layout_every_pane_is_up_to_date(empty_dir):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n", "n")
+        await pilot.pause()
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        await pilot.pause()
+        inspector = [strip.text for strip in app.query_one("#inspector").lines]
+        assert any("hanako" in line for line in inspector), "the inspector is not blank"
+        assert any("Messages" in line for line in inspector)
+        events = _event_lines(app)
+        assert any("API send" in line for line in events)
+        assert not any(line.strip() == "▏" for line in events)
