@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from flowsim.tui.app import FlowsimApp
 
-from .conftest import SCENARIOS, text_of
+from .conftest import SCENARIOS, picture, text_of
 
 
 def _toasts(app) -> str:
@@ -141,3 +143,30 @@ async def test_after_growing_to_the_wide_layout_every_pane_is_up_to_date(empty_d
         events = _event_lines(app)
         assert any("API send" in line for line in events)
         assert not any(line.strip() == "▏" for line in events)
+
+
+# ---------------------------------------------------------------------- 6. the footer
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)])
+async def test_the_footer_shows_help_and_quit_and_nothing_clipped(empty_dir, size):
+    from textual.widgets._footer import FooterKey
+
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        footer_line = "".join(text for text, _style in picture(app.screen)[-1])
+        keys = list(app.query(FooterKey))
+        shown = {key.action for key in keys}
+        assert {"help", "quit", "next_step"} <= shown
+        palette = next(key for key in keys if key.has_class("-command-palette"))
+        for key in keys:
+            region = key.region
+            assert region.right <= size[0]
+            if key is not palette:
+                assert region.right <= palette.region.x, f"{key.key} runs under the palette"
+                assert f"{key.key_display} {key.description}" in footer_line
+        assert footer_line.rstrip().endswith("^p palette")
+        assert "? Help" in footer_line and "q Quit" in footer_line
+        if size[0] >= 120:
+            assert {"run_all", "restart", "run_to_failure"} <= shown
