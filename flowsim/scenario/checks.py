@@ -9,9 +9,10 @@ here once, so that the runner never meets an unknown id:
   and ``sent_count`` are official accounts; ``user:`` is a user (and may be
   left out only when there is exactly one user); ``send.to`` is a user id, a
   phone number or a 64-hex hash; an action gets exactly the arguments it
-  takes; ``pin`` is ``last`` or digits; ``message:`` names were given by an
-  ``as:`` of an *earlier* step; ``as:`` names are unique; a send has exactly
-  one of ``text``, ``messages``, ``template``;
+  takes (the forms of ``pin`` are checked by its type, ``types.Pin``);
+  ``message:`` names were given by an ``as:`` of an *earlier* step;
+  ``as:`` names are unique; a send has exactly one of ``text``,
+  ``messages``, ``template``;
 * the clock: ``start`` (or now), each user's times and the clock after every
   ``advance`` / ``advance_to`` stay in the simulated clock's range (1970-01-01
   to 9999-01-01 UTC), so a scenario that would leave it is refused at the
@@ -52,7 +53,6 @@ _normalise = functools.lru_cache(maxsize=4096)(phone.normalise)
 _PHONEISH = re.compile(r"[+0-9][0-9 ()\-.+]*")
 #: A ``to`` meant as a hash (hex digits, at least half a SHA-256 long) but maybe malformed.
 _HASHLIKE = re.compile(r"[0-9A-Fa-f]{32,}")
-_PIN = re.compile(r"[0-9]+")
 _SEND_CONTENT = ("text", "messages", "template")
 #: Ids an error lists: the first in sorted order, then how many there are.
 LISTED_IDS = 5
@@ -225,9 +225,6 @@ class _Checker:
                           f"{{do: {step.do}, {arg}: ...}}")
         if step.oa is not None:
             self.oa((*where, "oa"), step.oa)
-        if step.pin is not None and step.pin != "last" and not _PIN.fullmatch(step.pin):
-            self.fail((*where, "pin"), f"pin {step.pin!r}; expected `last` (the PIN in the newest SMS) "
-                      "or digits (quote them: \"012345\")")
 
     @functools.cached_property
     def sends_named(self) -> dict[str, int]:

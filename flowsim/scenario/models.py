@@ -49,6 +49,7 @@ from .types import (
     Duration,
     MessageCheckType,
     PastTime,
+    Pin,
     Seed,
     Text,
     Time,
@@ -214,7 +215,8 @@ class DoStep(_Step):
     kind: ClassVar[str] = "do"
     do: Action = Field(description="A user action in the LINE app")
     user: str | None = Field(None, description="Whose app (optional with one user)")
-    pin: Text | None = Field(None, description="enter_pin: `last` (the PIN in the newest SMS) or digits")
+    pin: Pin | None = Field(None, description="enter_pin: `last` (the PIN in the newest SMS), `previous` (in "
+                                              "the SMS before it), {sms: N} (in the Nth SMS; -1 the newest) or digits")
     number: Text | None = Field(None, description="enter_number: the new phone number")
     oa: str | None = Field(None, description="block, unblock, add_friend, say: official account id")
     text: Text | None = Field(None, description="say: what the user types")

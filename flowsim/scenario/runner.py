@@ -46,7 +46,7 @@ from flowsim.engine import LINE_CHAT, ChatMessage, SendResult, WebhookEvent
 from .checks import classify_to
 from .errors import ScenarioFileError
 from .models import AdvanceStep, AdvanceToStep, DoStep, ExpectSpec, ExpectStep, Scenario, SendStep
-from .types import ApiCheck, ChatItem, MessageCheck, WebhookItem
+from .types import ApiCheck, ChatItem, MessageCheck, PinOfSms, WebhookItem
 
 #: Chat and webhook items shown per transcript (the newest).
 TRANSCRIPT_ITEMS = 20
@@ -272,18 +272,29 @@ class ScenarioRun:
         user = self._user_of(step)
         kwargs: dict[str, Any] = {}
         if step.pin is not None:
-            pin: str | None = step.pin
-            if pin == "last":
-                pin = self.sim.last_pin(user)
-                if pin is None:
-                    raise StepFailed(f"`pin: last` but user {user!r} has received no SMS yet")
-            kwargs["pin"] = pin
+            kwargs["pin"] = self._pin(user, step.pin)
         for arg in ("number", "oa", "text", "value"):
             value = getattr(step, arg)
             if value is not None:
                 kwargs[arg] = value
         self.sim.do(user, step.do, **kwargs)
         return user
+
+    def _pin(self, user: str, pin: str | PinOfSms) -> str:
+        """Digits as they are; ``last``, ``previous`` and ``{sms: N}``: the PIN in that SMS of the user's inbox."""
+        if isinstance(pin, PinOfSms):
+            n = pin.sms
+        elif pin in ("last", "previous"):
+            n = -1 if pin == "last" else -2
+        else:
+            return pin
+        inbox = self.sim.user(user).sms_inbox
+        if not inbox:
+            raise StepFailed(f"`pin: {pin}` but user {user!r} has received no SMS yet")
+        if not -len(inbox) <= (n if n < 0 else n - 1) < len(inbox):
+            raise StepFailed(f"`pin: {pin}` but user {user!r} has received {len(inbox)} SMS; expected an SMS "
+                             f"the phone has: {{sms: -{len(inbox)}}} to {{sms: -1}} (the newest), or 1 to {len(inbox)}")
+        return inbox[n if n < 0 else n - 1].pin
 
     def _advance(self, step: AdvanceStep) -> None:
         self.sim.advance(step.advance)

@@ -154,6 +154,67 @@ PastTime = Annotated[
 ]
 
 
+# ---------------------------------------------------------------- PINs
+
+#: ``pin:`` words: the PIN in the newest SMS, and in the one before it.
+PIN_WORDS = ("last", "previous")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class PinOfSms:
+    """``pin: {sms: N}``: the PIN in the Nth SMS of the user's inbox: -1 the newest, -2 the one before, 1 the first."""
+
+    sms: int
+
+    def to_yaml(self) -> dict[str, int]:
+        return {"sms": self.sms}
+
+    def __str__(self) -> str:
+        return f"{{sms: {self.sms}}}"
+
+
+_PIN_FORMS = ("`last` (the PIN in the newest SMS), `previous` (in the SMS before it), {sms: N} (in the Nth SMS: "
+              "-1 the newest, -2 the one before, 1 the first) or digits (quote them: \"012345\")")
+
+
+def _pin(value: Any) -> str | PinOfSms:
+    if isinstance(value, PinOfSms):
+        return value
+    if isinstance(value, dict):
+        _check_keys(value, ("sms",), "pin")
+        n = value.get("sms")
+        if not isinstance(n, int) or isinstance(n, bool) or n == 0:
+            shown = describe_type(n) if n is not None else "no `sms:`"
+            raise ValueError(f"pin {{sms: N}} with {shown}; expected N a whole number other than 0: -1 the newest "
+                             "SMS, -2 the one before, 1 the first the phone received")
+        return PinOfSms(int(n))
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        raise ValueError(f"pin: found {describe_type(value)}; expected {_PIN_FORMS}")
+    text = text_of(value)
+    if text in PIN_WORDS or _DIGITS.fullmatch(text):
+        return text
+    raise ValueError(f"pin {describe_type(text)}{did_you_mean(text, PIN_WORDS)}; expected {_PIN_FORMS}")
+
+
+Pin = Annotated[
+    str | PinOfSms,
+    PlainValidator(_pin),
+    PlainSerializer(lambda v: v.to_yaml() if isinstance(v, PinOfSms) else v),
+    WithJsonSchema({
+        "description": "enter_pin: last, previous, {sms: N} or digits",
+        "anyOf": [
+            {"enum": list(PIN_WORDS)},
+            {"type": ["string", "integer"], "pattern": "^[0-9]+$"},
+            {"type": "object", "additionalProperties": False, "required": ["sms"], "properties": {
+                "sms": {"type": "integer", "anyOf": [{"maximum": -1}, {"minimum": 1}],
+                        "description": "which SMS of the user's inbox: -1 the newest, -2 the one before, "
+                                       "1 the first the phone received"}}},
+        ],
+    }),
+]
+
+
 # ---------------------------------------------------------------- expect items
 
 
@@ -175,7 +236,7 @@ def _check_keys(detail: dict[str, Any], allowed: tuple[str, ...], where: str) ->
 
 
 def _choice(value: Any, options: tuple[str, ...], what: str) -> str:
-    if value in options:
+    if isinstance(value, str) and value in options:
         return value
     hint = did_you_mean(value, options)
     raise ValueError(f"unknown {what} {describe_type(value)}{hint}; expected one of {', '.join(options)}")
