@@ -9,7 +9,7 @@ command module:
 * ``coverage`` — :mod:`flowsim.model.coverage` (measured from the engine's log);
 * ``tui`` — :mod:`flowsim.tui.command`;
 * ``serve`` — :mod:`flowsim.sandbox.command`;
-* ``graph`` — :mod:`flowsim.model` (the model tools).
+* ``graph``, ``explore``, ``generate`` — :mod:`flowsim.model` (the model tools).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "tui": "flowsim.tui.command:tui",
     "serve": "flowsim.sandbox.command:serve",
     "graph": "flowsim.model.graph:graph",
+    "explore": "flowsim.model.explore:explore_command",
+    "generate": "flowsim.model.generate:generate",
 }
 
 

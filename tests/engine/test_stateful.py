@@ -2,7 +2,8 @@
 sends, user actions (allowed and refused), PINs, number changes and clock
 jumps, with invariants I1-I5 of docs/rules.md checked after every step.
 
-Each invariant is one helper below (``check_I1`` … ``check_I5``).  They read
+Each invariant is one helper (``check_I1`` … ``check_I5``, in flowsim/model/invariants.py,
+shared with ``flowsim explore``).  They read
 the simulation's state plus what a log listener recorded at the moment of
 each delivery, and judge it with the spec's own definitions (SHA-256 of the
 E.164 number, "less than 180 days", the allowed calling codes) rather than
@@ -15,8 +16,6 @@ setting); 50 steps each.
 from __future__ import annotations
 
 import os
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import pytest
@@ -25,11 +24,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from flowsim import ActionNotAllowedError, Simulation
-from flowsim.engine.events import (
-    ApiCalled, ConsentChanged, MessageDelivered, MessageDiscarded, MessageExpired, MessageUnmatched,
-)
+from flowsim.engine.events import ApiCalled, MessageExpired
 from flowsim.engine import ACTIONS
-from flowsim.engine.models import FINAL_STATUSES
+from flowsim.model.invariants import (
+    Arrival, DeliveryFacts, Record, allowed_country, check_I1, check_I2, check_I3, check_I4, check_I5, sms_required,
+)
 
 from .helpers import DAYS_180, HOURS_24, JST, SECOND, START, sha
 
@@ -43,7 +42,6 @@ NUMBERS = ["+818000000001", "+818000000002", "+818000000003", "+66812345678", "+
 TYPED_NUMBERS = ["080-0000-0004", "+81 80 0000 0005", "+819099990000", *NUMBERS, "abc", "12"]
 #: Destinations nobody holds (R2).
 STRANGERS = ["+818099999999", "08000000001"]  # the second is a non-E.164 form: never matches (R3)
-ALLOWED_PREFIXES = ("+81", "+66", "+886")  # R4, from the spec
 LABELS = {"en": "Important notification", "ja": "重要なお知らせ", "th": "การแจ้งเตือนสำคัญ", "zh": "重要通知"}
 
 FLEXIBLE = [
@@ -63,17 +61,8 @@ TEMPLATES = {
 
 
 # ---------------------------------------------------------------- the spec's definitions, independently
-
-
-def sms_required(user, at: datetime) -> bool:
-    """R11: required unless verified, created or changed less than 180 days before ``at``."""
-    return not any(t is not None and at < t + DAYS_180
-                   for t in (user.sms_verified_at, user.created_at, user.phone_changed_at))
-
-
-def allowed_country(number: str | None) -> bool:
-    """R4: +81, +66, +886."""
-    return number is not None and number.startswith(ALLOWED_PREFIXES)
+# (sms_required, allowed_country and the I1-I5 checkers are flowsim/model/invariants.py's, shared with
+# `flowsim explore`)
 
 
 def expected_arrival(user, oa: str, now: datetime) -> tuple:
@@ -92,125 +81,6 @@ def expected_arrival(user, oa: str, now: datetime) -> tuple:
     if sms_required(user, now):
         needs.add("sms")
     return ("pending", needs) if needs else ("delivered", None)
-
-
-@dataclass(frozen=True)
-class Arrival:
-    """What held when a message arrived: who its hash matched (R1) and whether that user had blocked the OA."""
-
-    matched: str | None
-    blocked: bool
-
-
-@dataclass(frozen=True)
-class DeliveryFacts:
-    """The state at the moment a message was delivered, recorded by a log listener (for I1)."""
-
-    message_id: str
-    user: str
-    oa: str
-    at: datetime
-    phone: str | None
-    privacy_policy: bool
-    consent: str
-    sms_required: bool
-    blocked: bool
-
-
-@dataclass
-class Record:
-    """What the listener and the rules keep for the invariant checks."""
-
-    arrivals: dict[str, Arrival] = field(default_factory=dict)
-    deliveries: list[DeliveryFacts] = field(default_factory=list)
-    outcomes: Counter = field(default_factory=Counter)
-    consent_changes: list[str] = field(default_factory=list)
-    left_not_set: set[str] = field(default_factory=set)
-
-    def listen(self, sim: Simulation):
-        def on_event(event):
-            if isinstance(event, MessageDelivered):
-                user = sim.users[event.user]
-                self.deliveries.append(DeliveryFacts(
-                    event.message_id, event.user, event.oa, event.at, user.phone, user.privacy_policy,
-                    user.consent, sms_required(user, event.at), event.oa in user.blocked))
-            if isinstance(event, (MessageDelivered, MessageDiscarded, MessageExpired, MessageUnmatched)):
-                self.outcomes[event.message_id] += 1
-            if isinstance(event, ConsentChanged):
-                self.consent_changes.append(event.new)
-
-        # One batch per operation, after it completed: no operation changes a user's
-        # state after a delivery it makes, so these are the facts at the delivery.
-        sim.subscribe(lambda batch: [on_event(event) for event in batch])
-
-
-# ---------------------------------------------------------------- the invariants, one helper each
-
-
-def check_I1(sim: Simulation, record: Record) -> None:
-    """I1: a delivered message had, at its delivery moment, a matching number, an allowed country,
-    privacy policy agreed, consent agreed, SMS not required (R11), the OA not blocked."""
-    delivered = {m.id for m in sim.messages.values() if m.status == "delivered"}
-    assert {f.message_id for f in record.deliveries} == delivered
-    for f in record.deliveries:
-        arrival = record.arrivals[f.message_id]
-        assert arrival.matched == f.user, f"{f.message_id} delivered to {f.user}, matched {arrival.matched}"
-        assert f.phone is not None and allowed_country(f.phone), f
-        assert f.privacy_policy, f
-        assert f.consent == "agreed", f
-        assert not f.sms_required, f
-        assert not f.blocked, f
-
-
-def check_I2(sim: Simulation, record: Record) -> None:
-    """I2: no message is delivered twice; every message ends in exactly one of delivered, discarded,
-    expired, unmatched, or is pending for less than 24 hours."""
-    shown = Counter(m.message_id for u in sim.users.values() for oa in OAS
-                    for m in u.chats.get(oa, []) if m.kind == "notification")
-    for msg in sim.messages.values():
-        assert msg.status in FINAL_STATUSES or msg.status == "pending", (msg.id, msg.status)
-        assert record.outcomes[msg.id] == (1 if msg.is_final else 0), (msg.id, record.outcomes[msg.id])
-        assert shown[msg.id] == (1 if msg.status == "delivered" else 0), (msg.id, shown[msg.id])
-        waiting = {m.id for m in sim.pending_for(msg.user)} if msg.user else set()
-        if msg.status == "pending":
-            assert sim.now < msg.requested_at + HOURS_24, (msg.id, msg.requested_at, sim.now)
-            assert msg.id in waiting
-        else:
-            assert msg.decided_at is not None and msg.id not in waiting
-
-
-def check_I3(sim: Simulation) -> None:
-    """I3: for each OA and day (UTC+9, R26): sent count = delivered messages = delivery webhook events."""
-    for oa in OAS:
-        delivered = Counter(m.decided_at.astimezone(JST).date() for m in sim.messages.values()
-                            if m.oa == oa and m.status == "delivered")
-        hooks = Counter(w.at.astimezone(JST).date() for w in sim.webhooks[oa] if w.type == "delivery")
-        counted = Counter()
-        for (o, _kind, day), n in sim.counts.items():
-            if o == oa:
-                counted[day] += n
-        assert +counted == +delivered == +hooks, (oa, counted, delivered, hooks)
-        assert sum(sim.sent_count(oa).values()) == sum(delivered.values())
-
-
-def check_I4(sim: Simulation, record: Record) -> None:
-    """I4: consent never returns to ``not_set`` (remembers who has left it in ``record``)."""
-    assert "not_set" not in record.consent_changes
-    for uid, user in sim.users.items():
-        if uid in record.left_not_set:
-            assert user.consent != "not_set", uid
-        elif user.consent != "not_set":
-            record.left_not_set.add(uid)
-
-
-def check_I5(sim: Simulation, record: Record) -> None:
-    """I5: nothing appears for a user (no system message, no notification) from an OA that user had
-    blocked when the message arrived."""
-    for message_id, arrival in record.arrivals.items():
-        if arrival.blocked:
-            assert sim.messages[message_id].status == "discarded"
-            user = sim.users[arrival.matched]
-            assert not [m for chat in user.chats.values() for m in chat if m.message_id == message_id]
 
 
 def check_numbers(sim: Simulation) -> None:
@@ -285,7 +155,7 @@ class FlowMachine(RuleBasedStateMachine):
             )
         self.users = sorted(self.sim.users)
         self.record = Record()
-        self.record.listen(self.sim)
+        self.record.listen(self.sim, arrivals=False)
         self.tags = 0
 
     # ------------------------------------------------------------ sends
@@ -587,7 +457,7 @@ def _small_world():
     sim.add_user("u0", NUMBERS[0], consent="agreed", created_at=recent)
     sim.add_user("u1", NUMBERS[1], blocked=["bank"], created_at=recent)
     record = Record()
-    record.listen(sim)
+    record.listen(sim, arrivals=False)
     for uid, oa in (("u0", "shop"), ("u1", "bank"), ("u1", "shop")):
         msg = sim.message(sim.send_text(oa, sha(sim.users[uid].phone), "hi").message_id)
         record.arrivals[msg.id] = Arrival(uid, oa in sim.users[uid].blocked)
