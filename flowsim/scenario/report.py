@@ -361,7 +361,7 @@ def _phone_html(sim: Any, user_id: str) -> list[str]:
     out = ['<div class="phone">', '<div class="notch"></div>',
            f'<div class="status"><b>{_e(user_id)}</b><span>{_e(number)}</span></div>',
            f'<div class="state">screen <code>{_e(user.screen)}</code> · consent <code>{_e(user.consent)}</code>'
-           f" · {_e(user.language)} · app {_e(user.app_version)}</div>"]
+           f' · <span title="app language and version">{_e(user.language)} {_e(user.app_version)}</span></div>']
     if user.screen_error:
         out.append(f'<div class="screen-error">{_e(user.screen_error)}</div>')
     chats = {LINE_CHAT: user.chats[LINE_CHAT], **{oa: user.chats.get(oa, []) for oa in sim.official_accounts}}
@@ -435,7 +435,8 @@ _CSS = """
 :root{--green:#06c755;--red:#d93025;--amber:#e8a500;--ink:#1f2328;--muted:#656d76;--line:#d8dee4;
 --bg:#f6f8fa;--chat:#9bb4d8}
 *{box-sizing:border-box}
-body{margin:0;font:14px/1.45 -apple-system,"Segoe UI","Hiragino Sans","Noto Sans CJK JP","Noto Sans",Helvetica,Arial,sans-serif;
+body{margin:0;font:14px/1.45 -apple-system,"Segoe UI","Hiragino Sans","Noto Sans CJK JP","Noto Sans","Noto Sans Thai",
+"Leelawadee UI",Thonburi,Helvetica,Arial,sans-serif;
 color:var(--ink);background:var(--bg)}
 header.top{background:#fff;border-bottom:1px solid var(--line);padding:14px 28px;display:flex;align-items:center;gap:24px}
 h1{font-size:20px;margin:0}
@@ -490,7 +491,7 @@ ol.steps{list-style:none;padding:0;margin:0;flex:0 0 340px;font-size:13px}
 ol.steps li{display:flex;gap:6px;padding:2px 6px;border-radius:4px}
 ol.steps li.bad{background:#ffebe9}ol.steps li.notrun{color:#8c959f}
 ol.steps .mark{width:14px;flex:none}ol.steps .text{flex:1}ol.steps .where{color:#8c959f;font-size:11px}
-.phones{display:flex;flex-wrap:wrap;gap:16px;flex:1}
+.phones{display:flex;flex-wrap:wrap;gap:16px;flex:1;align-items:flex-start}
 .phone{width:290px;background:#111;border-radius:30px;padding:12px 9px 14px;box-shadow:0 2px 6px rgba(0,0,0,.25)}
 .notch{width:90px;height:6px;border-radius:3px;background:#333;margin:0 auto 8px}
 .phone .status{display:flex;justify-content:space-between;color:#fff;font-size:12px;padding:0 10px 2px}
