@@ -59,6 +59,8 @@ from typing import Any
 
 import click
 
+from flowsim.scenario.terminal import echo
+
 
 def all_ids() -> tuple[str, ...]:
     """Every id ``covers:`` may name, in the order reports list them (R1 … R30, I1 … I5)."""
@@ -283,10 +285,10 @@ def coverage(paths: tuple[str, ...], strict: bool) -> None:
     try:
         files = discover(paths or ("scenarios",), problems)
     except PathProblem as exc:
-        click.echo(f"flowsim coverage: {exc}", err=True)
+        echo(f"flowsim coverage: {exc}", err=True)
         sys.exit(2)
     for problem in problems:
-        click.echo(f"flowsim coverage: {problem}", err=True)
+        echo(f"flowsim coverage: {problem}", err=True)
     invalid = len(problems)
     measured: list[Measured] = []
     for path in files:
@@ -294,7 +296,7 @@ def coverage(paths: tuple[str, ...], strict: bool) -> None:
             measured.append(measure(load_scenario(path)))
         except ScenarioFileError as exc:
             invalid += 1
-            click.echo(exc.report(), err=True)
+            echo(exc.report(), err=True)
     claimed_by: dict[str, list[str]] = {r: [] for r in ALL}
     exercised_by: dict[str, list[str]] = {r: [] for r in ALL}
     for m in measured:
@@ -303,25 +305,25 @@ def coverage(paths: tuple[str, ...], strict: bool) -> None:
         for r in m.exercised:
             exercised_by.setdefault(r, []).append(m.path)
     width = max(len(RULES.get(r) or INVARIANTS[r]) for r in ALL)
-    click.echo(f"{'rule':<5} {'title':<{width}} {'claimed':>7} {'exercised':>9}  exercised by")
+    echo(f"{'rule':<5} {'title':<{width}} {'claimed':>7} {'exercised':>9}  exercised by")
     for rule in ALL:
         by = exercised_by[rule]
         names = ", ".join(by[:3]) + (f" (+{len(by) - 3})" if len(by) > 3 else "")
         title = RULES.get(rule) or INVARIANTS[rule]
-        click.echo(f"{rule:<5} {title:<{width}} {len(claimed_by[rule]):>7} {len(by):>9}  {names or 'UNEXERCISED'}")
+        echo(f"{rule:<5} {title:<{width}} {len(claimed_by[rule]):>7} {len(by):>9}  {names or 'UNEXERCISED'}")
     false_claims = 0
     for m in measured:
         if m.failed:
-            click.echo(f"warning: {m.path}: the run failed ({m.failed}); its steps up to there are counted")
+            echo(f"warning: {m.path}: the run failed ({m.failed}); its steps up to there are counted")
         for rule in m.unexercised_claims:
             false_claims += 1
-            click.echo(f"{'error' if strict else 'warning'}: {m.path}: covers {rule} but no step exercised it")
+            echo(f"{'error' if strict else 'warning'}: {m.path}: covers {rule} but no step exercised it")
         missing = ordered(m.exercised - set(m.claimed))
         if missing and m.claimed:
-            click.echo(f"note: {m.path}: exercised but not claimed: {', '.join(missing)}")
+            echo(f"note: {m.path}: exercised but not claimed: {', '.join(missing)}")
     rules_exercised = [r for r in RULE_IDS if exercised_by[r]]
     unexercised = [r for r in RULE_IDS if not exercised_by[r]]
-    click.echo(f"{len(rules_exercised)}/{len(RULE_IDS)} rules exercised, "
+    echo(f"{len(rules_exercised)}/{len(RULE_IDS)} rules exercised, "
                f"{sum(1 for r in RULE_IDS if claimed_by[r])}/{len(RULE_IDS)} claimed"
                + (f"; unexercised: {', '.join(unexercised)}" if unexercised else "")
                + (f"; {false_claims} claim{'s' if false_claims != 1 else ''} not exercised" if false_claims else ""))

@@ -42,6 +42,8 @@ from typing import Any
 
 import click
 
+from flowsim.scenario.terminal import echo
+
 SECOND = timedelta(seconds=1)
 #: Numbers typed as a new number (R19): another user's (R5; a fresh one in national form, R3, in a world
 #: of one user), one from the US (R4), junk (refused).
@@ -461,7 +463,7 @@ def violation_scenario(result: Result, violation: Violation) -> str:
     return text
 
 
-def report(result: Result, echo: Callable[[str], None] = click.echo) -> None:
+def report(result: Result, echo: Callable[[str], None] = echo) -> None:
     from flowsim.engine import ACTIONS, RULE_IDS, SCREENS
 
     from .coverage import ordered
@@ -529,20 +531,20 @@ def explore_command(world: str, depth: int, max_states: int, max_pending: int, u
         results = []
         for group in groups:
             if len(groups) > 1:
-                click.echo(f"== {', '.join(group)}")
+                echo(f"== {', '.join(group)}")
             with _progress() as tick:
                 result = explore(scenario, depth=depth, max_states=max_states, max_pending=max_pending,
                                  users=group, progress=tick)
             report(result)
             results.append(result)
     except ExploreProblem as exc:
-        click.echo(f"flowsim explore: {exc}", err=True)
+        echo(f"flowsim explore: {exc}", err=True)
         sys.exit(2)
     if len(results) > 1:
         from flowsim.engine import RULE_IDS
 
         reached = [r for r in RULE_IDS if any(r in x.rules for x in results)]
-        click.echo(f"== all: {sum(len(r.states) for r in results)} states, "
+        echo(f"== all: {sum(len(r.states) for r in results)} states, "
                    f"{sum(len(r.edges) for r in results)} edges, {sum(r.seconds for r in results):.1f} s; "
                    f"rules reached ({len(reached)}/{len(RULE_IDS)}): {', '.join(reached)}; "
                    f"violations: {sum(len(r.violations) for r in results)}")

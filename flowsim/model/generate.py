@@ -33,6 +33,8 @@ from typing import Any
 
 import click
 
+from flowsim.scenario.terminal import echo
+
 from .explore import ExploreProblem, Result, Step, explore, load_world
 
 
@@ -336,13 +338,13 @@ def generate(world: str, out: str, cover: str, seed: int, depth: int, max_states
         suite = generate_suite(load_world(world), out, cover=cover, seed=seed, depth=depth, max_states=max_states,
                                max_pending=max_pending, users=users, together=together)
     except ExploreProblem as exc:
-        click.echo(f"flowsim generate: {exc}", err=True)
+        echo(f"flowsim generate: {exc}", err=True)
         sys.exit(2)
     from flowsim.engine import RULE_IDS
 
     rs = suite.results
     rules = [x for x in RULE_IDS if any(x in r.rules for r in rs)]
     bound = "" if all(r.complete for r in rs) else " (a bound was reached)"
-    click.echo(f"{len(suite.files)} scenarios in {out} covering the {cover} of {sum(len(r.states) for r in rs)} "
+    echo(f"{len(suite.files)} scenarios in {out} covering the {cover} of {sum(len(r.states) for r in rs)} "
                f"states and {sum(len(r.edges) for r in rs)} edges{bound}; rules reached ({len(rules)}/"
                f"{len(RULE_IDS)}): {', '.join(rules)}; {suite.seconds:.1f} s")

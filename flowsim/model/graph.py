@@ -197,9 +197,13 @@ def graph(fmt: str, which: str, world: str | None, depth: int, max_states: int) 
     try:
         result = explore_file(world, depth=depth, max_states=max_states)
     except ExploreProblem as exc:
-        click.echo(f"flowsim graph: {exc}", err=True)
+        from flowsim.scenario.terminal import echo
+
+        echo(f"flowsim graph: {exc}", err=True)
         sys.exit(2)
-    click.echo(explored_mermaid(result) if fmt == "mermaid" else explored_dot(result), nl=False)
+    from flowsim.scenario.terminal import printable
+
+    click.echo(printable(explored_mermaid(result) if fmt == "mermaid" else explored_dot(result)), nl=False)
 
 
 BEGIN, END = "<!-- flowsim graph: begin -->\n", "<!-- flowsim graph: end -->\n"

@@ -1,4 +1,5 @@
-"""The ``flowsim run``, ``validate``, ``schema`` and ``coverage`` commands.
+"""The ``flowsim run``, ``validate`` and ``schema`` commands (``coverage``, measured, is
+:mod:`flowsim.model.coverage`'s).
 
 Loaded lazily by :mod:`flowsim.cli`.  Imports are kept lean: ``flowsim run``
 must start fast and never import Textual; ``jsonschema`` and ``json`` are
@@ -312,42 +313,3 @@ def schema() -> None:
     import json
 
     click.echo(json.dumps(json_schema(), indent=2, ensure_ascii=False))  # JSON: its own escapes
-
-
-@click.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-def coverage(paths: tuple[str, ...]) -> None:
-    """Which rules R1-R30 the scenario files cover (`covers:`). Exit 1 if any is uncovered, 2 if a file is invalid."""
-    from flowsim.engine import RULE_IDS, RULES
-
-    from .loader import load_scenario
-
-    problems: list[PathProblem] = []
-    try:
-        files = discover(paths or ("scenarios",), problems)
-    except PathProblem as exc:
-        _bad_input("coverage", str(exc))
-    for problem in problems:
-        echo(f"flowsim coverage: {problem}", err=True)
-    by_rule: dict[str, list[str]] = {r: [] for r in RULE_IDS}
-    invalid = len(problems)
-    for path in files:
-        try:
-            scenario = load_scenario(path)
-        except ScenarioFileError as exc:
-            invalid += 1
-            echo(exc.report(), err=True)
-            continue
-        for rule in dict.fromkeys(scenario.covers):
-            if rule in by_rule:
-                by_rule[rule].append(path)
-    width = max(len(RULES[r]) for r in RULE_IDS)
-    echo(f"{'rule':<5} {'title':<{width}} {'files':>5}  covered by")
-    for rule in RULE_IDS:
-        covering = by_rule[rule]
-        names = ", ".join(covering[:3]) + (f" (+{len(covering) - 3})" if len(covering) > 3 else "")
-        echo(f"{rule:<5} {RULES[rule]:<{width}} {len(covering):>5}  {names or 'UNCOVERED'}")
-    uncovered = [r for r in RULE_IDS if not by_rule[r]]
-    echo(f"{len(RULE_IDS) - len(uncovered)}/{len(RULE_IDS)} rules covered"
-               + (f"; uncovered: {', '.join(uncovered)}" if uncovered else ""))
-    sys.exit(2 if invalid else (1 if uncovered else 0))

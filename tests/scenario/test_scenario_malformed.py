@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from flowsim.scenario.commands import coverage as coverage_command
+from flowsim.model.coverage import coverage as coverage_command
 from flowsim.scenario.commands import run as run_command
 from flowsim.scenario.commands import validate as validate_command
 from flowsim.scenario.yamlsource import MAX_DEPTH
