@@ -15,7 +15,7 @@ import threading
 from contextlib import ExitStack
 from functools import partial
 from pathlib import Path
-from typing import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Awaitable, Callable, Iterable, cast
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -39,6 +39,9 @@ from .widgets.pane_log import PaneLog
 from .widgets.phone import Phone, PhoneAction
 from .widgets.status import StatusLine
 from .widgets.steps import StepList
+
+if TYPE_CHECKING:
+    from textual.widgets._tabs import Underline  # Textual does not export it
 
 #: Seconds a step's frame waits at most for the widgets it mounts (see ``_hold_frames_until_mounted``).
 MOUNT_WAIT = 0.5
@@ -143,7 +146,8 @@ class FlowsimApp(App[None]):
         super().__init__()
         self.root = Path(path) if path is not None else Path("scenarios")
         self.files = find_scenarios(self.root)
-        self.session: Session | None = None
+        #: The session shown: set by compose(), before any handler runs (None only until then).
+        self.session: Session = None  # type: ignore[assignment]
         #: Files under PATH that failed to load when the app started (marked in the library on mount).
         self._unavailable: list[Path] = []
         self.current_path: Path | None = None
@@ -239,7 +243,7 @@ class FlowsimApp(App[None]):
         if any(pane.display and not pane.sized for pane in self.query(PaneLog)):
             return False
         tabs = self.query_one("#side-tabs", Tabs)
-        return not tabs.display or tabs.query_one("Underline").highlight_end > 0
+        return not tabs.display or cast("Underline", tabs.query_one("Underline")).highlight_end > 0
 
     # ------------------------------------------------------------------ sessions
 
@@ -390,7 +394,7 @@ class FlowsimApp(App[None]):
             self.call_next(release)
 
     def _unmounted(self) -> list[Widget]:
-        return [widget for widget in self.screen.walk_children() if not widget.is_mounted]
+        return [widget for widget in self.screen.walk_children(Widget) if not widget.is_mounted]
 
     def _keep_focus(self) -> None:
         """A tap can hide the focused widget (e.g. the PIN field): give the keys back to the steps."""
@@ -507,6 +511,8 @@ class FlowsimApp(App[None]):
         self.query_one(Phone).next_tab()
 
     def on_phone_action(self, message: PhoneAction) -> None:
+        if self.user_id is None:  # no user in this world: no phone to tap
+            return
         try:
             self.session.act(self.user_id, message.action, **message.kwargs)
         except FlowsimError as exc:
@@ -587,9 +593,7 @@ class FlowsimApp(App[None]):
         if tabs.active != f"tab-{pane}":
             tabs.active = f"tab-{pane}"
         self.refresh_all()
-        target = self.query_one(f"#{pane}")
-        if pane in ("steps", "library"):
-            target.focus()
+        self.query_one(f"#{pane}").focus()  # the keys (arrows, page up/down) scroll the pane shown
 
     def action_next_pane(self) -> None:
         self.action_show_pane(PANES[(PANES.index(self.pane) + 1) % len(PANES)])

@@ -170,3 +170,43 @@ async def test_the_footer_shows_help_and_quit_and_nothing_clipped(empty_dir, siz
         assert "? Help" in footer_line and "q Quit" in footer_line
         if size[0] >= 120:
             assert {"run_all", "restart", "run_to_failure"} <= shown
+
+
+# ---------------------------------------------------------------------- 7. focus stays on the phone
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_flow_b_by_enter_alone_focus_stays_on_the_phone(empty_dir, size):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("n")  # hanako gets Flow B's card
+        await pilot.pause()
+        app.query_one(".set-consent").focus()
+        await pilot.press("enter")  # Set (consent)
+        await pilot.pause()
+        assert app.focused.id == "btn-agree"
+        await pilot.press("enter")  # Agree
+        await pilot.pause()
+        assert app.session.sim.user("hanako").consent == "agreed"
+        assert app.focused.has_class("set-phone_auth"), f"focus went to {app.focused}"
+        await pilot.press("enter")  # Set (phone number authentication)
+        await pilot.pause()
+        assert app.focused.id == "btn-send_sms"
+        await pilot.press("enter", "enter")  # Send SMS, OK
+        await pilot.pause()
+        assert app.focused.id == "pin-input"
+        await pilot.press(*app.session.sim.last_pin("hanako"), "enter")
+        await pilot.pause()
+        assert app.session.sim.message("m1").status == "delivered"
+        assert [s.get("do") for s in app.session.explored] == [
+            "open_consent", "agree", "open_phone_auth", "send_sms", "confirm_sms", "enter_pin"]
+
+
+async def test_i_e_a_focus_their_panes_in_the_wide_layout(empty_dir):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for key, pane in (("i", "inspector"), ("e", "events"), ("a", "assertions"), ("l", "library"),
+                          ("p", "steps")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.focused is app.query_one(f"#{pane}"), key

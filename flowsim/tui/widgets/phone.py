@@ -115,9 +115,12 @@ class SystemCard(Vertical):
         sections = m.sections if m.kind == "setup" else ("phone_auth",)
         for section in sections:
             action = "open_consent" if section == "consent" else "open_phone_auth"
+            button = ActionButton(action, classes=f"set-button set-{section}")
+            button.section = section
+            done = Static("✓", classes=f"section-done done-{section}")
+            done.display = False
             mount_row(self, Horizontal(classes="section"), [
-                Static(section_text(section, self.language), classes="section-text"),
-                ActionButton(action, classes=f"set-button set-{section}"),
+                Static(section_text(section, self.language), classes="section-text"), button, done,
             ])
 
 
@@ -164,7 +167,9 @@ class ChatView(VerticalScroll):
         self._anchored = arrangement.spatial_map.total_region.bottom > size.height
         return arrangement
 
-    def show(self, user: User, chat: str, oa_name: str, available: set[str]) -> None:
+    def show(self, user: User, chat: str, oa_name: str, available: set[str],
+             done: frozenset[str] = frozenset()) -> None:
+        """``done``: the setup sections already complete (consent agreed, SMS valid): ✓ instead of Set."""
         messages = user.chats.get(chat, [])
         key = (user.id, chat)
         if key != self._key:
@@ -184,7 +189,9 @@ class ChatView(VerticalScroll):
             self._anchor_released = False
         self.query_one(".empty").display = not messages
         for button in self.query(".set-button").results(ActionButton):
-            button.display = button.action_name in available
+            button.display = button.action_name in available and button.section not in done
+        for mark in self.query(".section-done").results(Static):
+            mark.display = any(mark.has_class(f"done-{section}") for section in done)
 
 
 class OaBar(BuiltOnFirstShow, Horizontal):
@@ -279,9 +286,9 @@ class ScreenView(BuiltOnFirstShow, Vertical):
         if banner.display:
             banner.update(Text.assemble(("SMS ", "bold"), user.sms_inbox[-1].text))
         pin = self.query_one("#pin-input", Input)
-        number = self.query_one("#number-input", Input)
+        number_input = self.query_one("#number-input", Input)
         pin.display = screen == "pin_entry"
-        number.display = screen == "number_entry"
+        number_input.display = screen == "number_entry"
         pin.value = ""
         error = self.query_one("#screen-error", Static)
         error.display = bool(user.screen_error)
@@ -429,8 +436,8 @@ class UserBar(Static):
         bar = Text.assemble(("◀ ", "dim"), (user_id, "bold"), (f" ▶ {position}  ", "dim"), phone or "no number")
         self.update(bar, layout=False)  # one line, fixed height: no reflow
 
-    def on_click(self) -> None:
-        self.app.run_action("next_user")
+    async def on_click(self) -> None:
+        await self.app.run_action("next_user")  # a coroutine: not awaited, the click did nothing
 
 
 class Phone(Vertical):
@@ -495,7 +502,7 @@ class Phone(Vertical):
         tabs = [LINE_CHAT, *self._oa_ids, SMS_TAB, SETTINGS_TAB]
         self.select_tab(tabs[(tabs.index(self.tab) + 1) % len(tabs)] if self.tab in tabs else LINE_CHAT)
 
-    def show_user(self, user_id: str) -> None:
+    def show_user(self, user_id: str | None) -> None:
         self._user_id = user_id
         self.update_view()
 
@@ -506,7 +513,7 @@ class Phone(Vertical):
         if sim is not self._sim:  # a new world: nothing shown so far belongs to it
             self._sim = sim
             self.query_one(ChatView)._key = None
-            for view in self.query("ScreenView, SmsView, SettingsView"):
+            for view in (*self.query(ScreenView), *self.query(SmsView), *self.query(SettingsView)):
                 view._signature = None
         user = sim.user(self._user_id)
         available = set(sim.available_actions(user.id))
@@ -543,7 +550,9 @@ class Phone(Vertical):
             app_screen.show(user, available)
         elif is_chat:
             name = sim.official_accounts[self.tab].name if self.tab in sim.official_accounts else "LINE"
-            chat.show(user, self.tab, name, available)
+            done = frozenset(section for section, complete in (
+                ("consent", user.consent == "agreed"), ("phone_auth", not sim.sms_required(user.id))) if complete)
+            chat.show(user, self.tab, name, available, done)
             if self.tab != LINE_CHAT:
                 oa_bar.show(self.tab, set(sim.available_actions(user.id, self.tab)))
         elif self.tab == SMS_TAB:
@@ -554,14 +563,23 @@ class Phone(Vertical):
     def focus_screen(self) -> None:
         """After a tap, put the keyboard on the app screen that opened: its field, else its first button.
 
-        So that Tab/Enter walk a flow (Set → Agree → Send SMS → OK → PIN) the
-        way a thumb would; back on the chats, the keys go back to the steps.
+        So that Enter walks a flow (Set → Agree → Set → Send SMS → OK → PIN)
+        the way a thumb would; back on the chats, the keys go to the next Set
+        button of the newest card, and with none left back to the steps.
         """
         view = self.query_one(ScreenView)
         if view.display:
             for widget in view.query("Input, ActionButton"):
                 if widget.display:
-                    widget.focus()
+                    self.screen.set_focus(widget)
+                    return
+        chat = self.query_one(ChatView)
+        if chat.display:  # back on the chats: the next Set of the newest card that still has one
+            for card in reversed(list(chat.query(SystemCard).results(SystemCard))):
+                buttons = [b for b in card.query(".set-button").results(ActionButton) if b.display]
+                if buttons:
+                    self.screen.set_focus(buttons[0])  # now: the app's check of the focus comes next
+                    buttons[0].scroll_visible(animate=False)
                     return
         steps = self.screen.query_one("#steps")
         if steps.display:
