@@ -367,7 +367,7 @@ def explore(scenario: Any, *, depth: int = 20, max_states: int = 5000, max_pendi
         if len(path) >= depth:
             result.complete = False
             continue
-        sim, _ = world.build(path)
+        sim, sim_record = world.build(path)
         result.depth = max(result.depth, len(path))
         _note_state(result, sim, world)
         steps = successors(sim, world, max_pending)
@@ -376,8 +376,9 @@ def explore(scenario: Any, *, depth: int = 20, max_states: int = 5000, max_pendi
             first = next((u for u in world.users if sim.users[u].phone), None)
             if first is not None:
                 steps += [_signed(Step("send", first, oa=world.oas[0], variant=v)) for v in ROOT_PROBES[1:]]
-        for step in steps:
-            next_sim, record = world.build(path)
+        for n, step in enumerate(steps):
+            # the state's own simulation serves the last edge; the others replay the path afresh
+            next_sim, record = (sim, sim_record) if n == len(steps) - 1 else world.build(path)
             before = len(next_sim.log)
             step.apply(next_sim)
             world.steps_run += 1
