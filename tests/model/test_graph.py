@@ -46,3 +46,16 @@ def test_graph_command_mermaid_and_dot():
     dot = CliRunner().invoke(main, ["graph", "--format", "dot", "--machine", "screen"]).output
     assert dot.startswith("digraph screen {") and dot.rstrip().endswith("}")
     assert '"sms_confirm" -> "pin_entry" [label="OK (confirm_sms, R17) [has_number]"];' in dot
+
+
+def test_graph_explored_draws_the_product_graph(tmp_path):
+    world = tmp_path / "w.yaml"
+    world.write_text("name: w\nstart: 2026-04-01T09:00:00+09:00\nofficial_accounts: {shop: {}}\n"
+                     "users: {hanako: {phone: \"+819022220001\", created: -10d}}\n"
+                     "steps:\n  - expect: {pending: 0}\n")
+    out = CliRunner().invoke(main, ["graph", "--explored", str(world), "--depth", "2"])
+    assert out.exit_code == 0, out.output
+    assert out.output.startswith("stateDiagram-v2") and "s0 --> s1: " in out.output
+    assert "hanako not_set chats" in out.output
+    dot = CliRunner().invoke(main, ["graph", "--explored", str(world), "--depth", "1", "--format", "dot"]).output
+    assert dot.startswith("digraph explored {") and "s0 -> s" in dot
