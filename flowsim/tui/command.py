@@ -21,6 +21,9 @@ def tui(ctx: click.Context, path: Path, theme: str, serve: bool, port: int) -> N
     With no scenario files under PATH, opens a built-in world (one official
     account, three users in different states).
     """
+    if not path.exists() and ctx.get_parameter_source("path") is not click.core.ParameterSource.DEFAULT:
+        # A PATH given that is not there is a typo, not a wish for the built-in world.
+        raise click.BadParameter(f"{path} does not exist", param_hint="PATH")
     if serve:
         from flowsim.sandbox.command import serve as serve_command
 

@@ -189,6 +189,8 @@ async def test_flow_b_by_enter_alone_focus_stays_on_the_phone(empty_dir, size):
         await pilot.pause()
         assert app.session.sim.user("hanako").consent == "agreed"
         assert app.focused.has_class("set-phone_auth"), f"focus went to {app.focused}"
+        # the consent section is done: a check mark, no Set
+        assert app.query_one(".done-consent").display and not app.query_one(".set-consent").display
         await pilot.press("enter")  # Set (phone number authentication)
         await pilot.pause()
         assert app.focused.id == "btn-send_sms"
@@ -210,3 +212,22 @@ async def test_i_e_a_focus_their_panes_in_the_wide_layout(empty_dir):
             await pilot.press(key)
             await pilot.pause()
             assert app.focused is app.query_one(f"#{pane}"), key
+
+
+# ---------------------------------------------------------------------- 8. a PATH that does not exist
+
+
+def test_flowsim_tui_refuses_a_path_that_does_not_exist(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from flowsim.tui.command import tui
+
+    ran = []
+    monkeypatch.setattr(FlowsimApp, "run", lambda self: ran.append(self))
+    result = CliRunner().invoke(tui, [str(tmp_path / "nonexistent")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "nonexistent" in result.output
+    assert ran == []
+    monkeypatch.chdir(tmp_path)  # no ./scenarios: the default PATH still opens the built-in world
+    assert CliRunner().invoke(tui, []).exit_code == 0 and len(ran) == 1
+
