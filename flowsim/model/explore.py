@@ -237,7 +237,7 @@ def abstract(sim: Any, originals: dict[str, str | None] | None = None) -> tuple:
     """
     now = sim.now
     users = []
-    boundaries = []
+    boundaries: list[tuple[Any, tuple[Any, ...]]] = []  # (time, ("expire", user, i) or ("sms", user))
     originals = originals or {}
     owners = {n: u for u, n in originals.items() if n}
     for uid in sorted(sim.users):

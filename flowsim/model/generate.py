@@ -206,9 +206,9 @@ def target_paths(result: Result, cover: str = "edges", seed: int = 0, max_steps:
     def toward(start: int) -> tuple | None:
         """The first signature of a shortest path from ``start`` to a state with an uncovered target."""
         seen = {start}
-        frontier = [(start, None)]
+        frontier: list[tuple[int, tuple | None]] = [(start, None)]
         while frontier:
-            nxt = []
+            nxt: list[tuple[int, tuple | None]] = []
             for state, first in frontier:
                 for sig, dst in graph.get(state, {}).items():
                     if covers(state, sig, dst) & wanted:
@@ -243,9 +243,10 @@ def target_paths(result: Result, cover: str = "edges", seed: int = 0, max_steps:
                 step = rng.choice(fresh)
             else:
                 sig = toward(current)
-                step = by_sig.get(sig) if sig is not None else None
-                if step is None:
+                found = by_sig.get(sig) if sig is not None else None
+                if found is None:
                     break
+                step = found
             step.apply(sim)
             steps.append(step)
             got = covers(current, step.sig, index.get(abstract(sim, originals)))

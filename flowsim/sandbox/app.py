@@ -24,7 +24,7 @@ import json
 import logging
 import re
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
@@ -54,7 +54,7 @@ def request_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def answer(status: int, body: Any, rid: str | None = None, headers: dict[str, str] | None = None) -> Response:
+def answer(status: int, body: Any, rid: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
     """A JSON response carrying ``x-line-request-id``."""
     try:
         content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()

@@ -251,7 +251,7 @@ class Session:
         self.sim.advance_to(when)
         return self._record({"advance_to": when.isoformat()})
 
-    def send(self, oa: str, to: str, *, text: str | None = None, template: str | None = None,
+    def send(self, oa: str, to: str | None, *, text: str | None = None, template: str | None = None,
              tag: str | None = None):
         """An OA's send from the send form; returns ``(SendResult, step)``."""
         spec: dict[str, Any] = {"from": oa, "to": to}

@@ -17,7 +17,7 @@ class SendForm(ModalScreen[dict[str, Any] | None]):
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
     AUTO_FOCUS = "#send-text"
 
-    def __init__(self, oas: dict[str, str], users: list[str], user: str) -> None:
+    def __init__(self, oas: dict[str, str], users: list[str], user: str | None) -> None:
         super().__init__()
         self.oas = oas
         self.users = users

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
+
+if TYPE_CHECKING:
+    from ..app import FlowsimApp
 
 INTRO = """\
 # flowsim TUI
@@ -38,9 +43,10 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         lines = [INTRO, "| key | action |", "| --- | --- |"]
-        for binding in self.app.BINDINGS:
+        app = cast("FlowsimApp", self.app)  # the one app that opens this screen
+        for binding in app.BINDINGS:
             if isinstance(binding, Binding):
-                key = self.app.key_label(binding)
+                key = app.key_label(binding)
                 lines.append(f"| `{key}` | {binding.description} |")
         with VerticalScroll(id="help-body"):
             yield Markdown("\n".join(lines))

@@ -27,7 +27,7 @@ class AssertionPanel(Document):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._signature = None
+        self._signature: tuple[object, ...] | None = None
 
     def show_step(self, session, index: int | None) -> None:
         if index is None:

@@ -34,9 +34,9 @@ class Inspector(Document):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._signature = None
+        self._signature: tuple[object, ...] | None = None
 
-    def show(self, sim, user_id: str, log_length: int) -> None:
+    def show(self, sim, user_id: str | None, log_length: int) -> None:
         signature = (id(sim), user_id, log_length, sim.now)
         if signature == self._signature:
             return
@@ -44,8 +44,14 @@ class Inspector(Document):
         self.show_renderable(self.render_state(sim, user_id))
 
     @staticmethod
-    def render_state(sim, user_id: str) -> Text:
+    def render_state(sim, user_id: str | None) -> Text:
         """One ``Text`` (not a Rich ``Table``: rendering a table cost more than the rest of a step)."""
+        if user_id is None:  # a world of only unmatched sends (R2) has no user
+            text = Text()
+            text.append("No user in this world.\n", style="dim")
+            Inspector._append_messages(sim, text)
+            text.rstrip()
+            return text
         user = sim.user(user_id)
         tz = sim.now.tzinfo
         text = Text()
@@ -73,6 +79,12 @@ class Inspector(Document):
         row("friends", ", ".join(sorted(user.friends)) or "—")
         row("screen", user.screen + (f" ({user.screen_error})" if user.screen_error else ""))
         row("language", f"{user.language}, app {user.app_version}")
+        Inspector._append_messages(sim, text)
+        text.rstrip()
+        return text
+
+    @staticmethod
+    def _append_messages(sim, text: Text) -> None:
         if sim.messages:
             text.append("\nMessages\n", style="bold underline")
             for msg in reversed(list(sim.messages.values())):
@@ -82,5 +94,3 @@ class Inspector(Document):
                 if msg.status == "pending":
                     text.append(f" ⏳{countdown(sim.expires_at(msg.id) - sim.now)}", style="yellow")
                 text.append(f"\n  {sim.explain(msg.id)}\n", style="dim")
-        text.rstrip()
-        return text

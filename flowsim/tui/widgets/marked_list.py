@@ -21,6 +21,9 @@ changes them.
 
 from __future__ import annotations
 
+from typing import cast
+
+from textual.css.styles import RulesMap
 from textual.reactive import reactive
 from textual.widgets import OptionList
 
@@ -30,11 +33,12 @@ class MarkedOptionList(OptionList):
 
     highlighted: reactive[int | None] = reactive(None, repaint=False)
 
-    def watch_highlighted(self, previous: int | None, highlighted: int | None) -> None:
+    # Textual passes (old, new) to a watcher that takes two: the override is wider than OptionList's.
+    def watch_highlighted(self, previous: int | None, highlighted: int | None) -> None:  # type: ignore[override]
         super().watch_highlighted(highlighted)
         for index in (previous, highlighted):
             line = self._index_to_line.get(index) if index is not None else None
-            if line is None:
+            if index is None or line is None:
                 self.refresh()  # not laid out yet: let Textual paint it all
                 return
             self.refresh_lines(line, self._heights[index])
@@ -52,7 +56,8 @@ class MarkedOptionList(OptionList):
             return
         padding = self.get_component_styles("option-list--option").padding
         width = self.scrollable_content_region.width - self._get_left_gutter_width() - padding.width
-        if self._get_visual(option).get_height(self.styles, width) + option._divider != height:
+        # Styles serve as the rules map (Textual's own OptionList casts them the same way).
+        if self._get_visual(option).get_height(cast(RulesMap, self.styles), width) + option._divider != height:
             self._clear_caches()
             return
         self.refresh_lines(line, height)

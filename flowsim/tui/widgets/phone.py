@@ -44,6 +44,9 @@ class PhoneAction(Message):
 class ActionButton(Button):
     """A button that performs one app action (with fixed arguments)."""
 
+    #: The setup section a chat card's Set button is for (``consent``, ``phone_auth``); None on other buttons.
+    section: str | None = None
+
     def __init__(self, action: str, label: str | None = None, *, kwargs: dict[str, Any] | None = None,
                  **options: Any) -> None:
         super().__init__(label or ACTIONS[action].label, compact=True, **options)

@@ -11,7 +11,7 @@ from .inspector import countdown
 class StatusLine(Static):
     """Simulated clock · step n/N ✓ ✗ · explored · the user's 24-hour windows and SMS validity."""
 
-    def show(self, session, user_id: str) -> None:
+    def show(self, session, user_id: str | None) -> None:
         sim = session.sim
         text = Text()
         text.append(f" 🕘 {sim.now:%Y-%m-%d %H:%M %a} ", style="bold reverse")
@@ -22,6 +22,9 @@ class StatusLine(Static):
         if session.explored:
             text.append(f"✎{len(session.explored)} ", style="cyan")
         text.append("│ ", style="dim")
+        if user_id is None:  # a world of only unmatched sends (R2) has no user
+            self.update(text, layout=False)
+            return
         until = sim.sms_exempt_until(user_id)
         if sim.sms_required(user_id):
             text.append("SMS required ", style="yellow")

@@ -59,6 +59,7 @@ class StepList(MarkedOptionList):
                 elif self._prompts[index] != key:
                     self.replace_option_prompt_at_index(index, prompt)
                     self._prompts[index] = key
+        target: int | None
         if session.explored:
             target = len(keys) - 1
         elif session.results:
