@@ -231,3 +231,30 @@ def test_flowsim_tui_refuses_a_path_that_does_not_exist(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # no ./scenarios: the default PATH still opens the built-in world
     assert CliRunner().invoke(tui, []).exit_code == 0 and len(ran) == 1
 
+
+
+# ---------------------------------------------------------------------- 9. the phone's tabs, a failed save
+
+
+async def test_the_phone_shows_every_tab_at_80_columns():
+    app = FlowsimApp(SCENARIOS / "accounts" / "global_consent.yaml")  # two official accounts
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "n")  # "LINE ·2": the row no longer fits with the chips' padding
+        await pilot.pause()
+        row = app.query_one("#chips")
+        assert "LINE ·2" in [chip.label for chip in row.children]
+        screen_line = "".join(text for text, _style in picture(app.screen)[row.region.y])
+        for chip in row.children:
+            assert chip.region.right <= row.region.right, f"{chip.label} is cut"
+        assert "Settings" in screen_line and "SMS" in screen_line
+
+
+async def test_a_failed_save_names_the_file_not_a_temporary_one(empty_dir, tmp_path):
+    app = FlowsimApp(empty_dir)
+    target = tmp_path / "no-such-folder" / "x.yaml"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("h")
+        await _save_as(pilot, str(target))
+        toasts = _toasts(app)
+        assert "Save failed" in toasts and "x.yaml" in toasts
+        assert ".tmp" not in toasts and "[Errno" not in toasts

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -537,6 +538,7 @@ class Phone(Vertical):
                 n = len(user.sms_inbox)
                 chip.set_label(f"{label} ·{n}" if n else label)
             chip.set_class(chip.tab == self.tab, "-active")
+        self._fit_chips()
         on_screen = user.screen != "chats"
         chat = self.query_one(ChatView)
         oa_bar = self.query_one(OaBar)
@@ -562,6 +564,17 @@ class Phone(Vertical):
             sms.show(user)
         else:
             settings.show(user, available, {oa: set(sim.available_actions(user.id, oa)) for oa in self._oa_ids})
+
+    def _fit_chips(self) -> None:
+        """Chips that do not fit the phone's width lose their padding (``-tight``), so none is cut off."""
+        width = self.content_size.width
+        if not width:
+            return
+        needed = sum(cell_len(chip.label) + 2 for chip in self.query(Chip).results(Chip))
+        self.query_one("#chips").set_class(needed > width, "-tight")
+
+    def on_resize(self) -> None:
+        self._fit_chips()
 
     def focus_screen(self) -> None:
         """After a tap, put the keyboard on the app screen that opened: its field, else its first button.
