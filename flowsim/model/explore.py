@@ -45,8 +45,8 @@ import click
 from flowsim.scenario.terminal import echo
 
 SECOND = timedelta(seconds=1)
-#: Numbers typed as a new number (R19): another user's (R5; a fresh one in national form, R3, in a world
-#: of one user), one from the US (R4), junk (refused).
+#: Numbers typed as a new number (R19): another user's (R5; in a world of one user a fresh one in national
+#: form, R3), one from the US (R4), junk (refused).
 NATIONAL_NUMBER = "080-5555-1{:03d}"
 FOREIGN_NUMBER = "+14155550199"
 JUNK_NUMBER = "12"
@@ -210,6 +210,8 @@ class World:
                                      f"{result.summary}; expected steps that pass (flowsim run {scenario.path})")
         self.users = sorted(scenario.users)
         self.oas = sorted(scenario.official_accounts)
+        #: Each user's number when the world's steps have run.
+        self.originals = {u: run.sim.users[u].phone for u in self.users}
         self.steps_run = 0
 
     def build(self, path: Iterable[Step] = ()) -> tuple[Any, Any]:
@@ -281,7 +283,6 @@ def _wrong_pin(user: Any) -> str:
 def successors(sim: Any, world: World, max_pending: int = 1) -> list[Step]:
     """Every edge out of the state ``sim`` is in (see the module's docstring)."""
     out: list[Step] = []
-    numbers = {uid: user.phone for uid, user in sorted(sim.users.items())}
     for i, uid in enumerate(world.users):
         user = sim.users[uid]
         for action in sim.available_actions(uid):
@@ -296,9 +297,11 @@ def successors(sim: Any, world: World, max_pending: int = 1) -> list[Step]:
                 out += [Step("do", uid, action, (("pin", "last"),), sig=("do", uid, action, "right")),
                         Step("do", uid, action, (("pin", _wrong_pin(user)),), sig=("do", uid, action, "wrong"))]
             elif action == "enter_number":
-                others = [n for o, n in numbers.items() if o != uid and n][:1]
-                typed = [*others, FOREIGN_NUMBER, JUNK_NUMBER] if others else [NATIONAL_NUMBER.format(i),
-                                                                                FOREIGN_NUMBER, JUNK_NUMBER]
+                # one other user's number as the world gave it (not whoever holds a number now: a chain of
+                # takeovers through every user would be explored for each order of them)
+                other = next((n for o, n in world.originals.items() if o != uid and n), None)
+                typed = ([other] if other != user.phone else []) if other else [NATIONAL_NUMBER.format(i)]
+                typed += [FOREIGN_NUMBER, JUNK_NUMBER]
                 out += [Step("do", uid, action, (("number", n),)) for n in typed]
             else:
                 out.append(Step("do", uid, action))
