@@ -27,7 +27,7 @@ from . import decisions, phone, rules, vocabulary
 from .actions import ACTION_ARGS, ACTIONS, ActionSpec
 from .answers import ACCEPTED, REFUSED, REFUSED_MESSAGE
 from .catalogue import Catalogue, CatalogueError
-from .clock import SimClock, wall_now
+from .clock import EARLIEST, LATEST, SimClock, wall_now
 from .errors import (
     ActionNotAllowedError,
     ClockWentBackwardsError,

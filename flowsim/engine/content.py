@@ -27,6 +27,8 @@ MAX_MESSAGES = 5
 TAG_MIN, TAG_MAX = 16, 100
 MAX_TEXT = 5000
 MAX_ITEMS, MAX_BUTTONS, MAX_ITEM_CONTENT, MAX_URL = 15, 2, 300, 1000
+#: R29: the emphasized item's content is at most this long (LINE's API reference).
+MAX_EMPHASIZED_CONTENT = 15
 #: (flowsim) How deeply a request body may nest; JSON parsers refuse deeper bodies.
 MAX_DEPTH = 100
 _INT_RANGE = range(-(2**63), 2**63)
@@ -207,8 +209,9 @@ def check_template(template_key: Any, body: Any, country: str, catalogue: Catalo
             return _err(bad, "R29", f"item key {key!r} appears more than once", f"{prop}.itemKey")
         seen.add(key)
         content = item.get("content")
-        if not isinstance(content, str) or not 1 <= len(content) <= MAX_ITEM_CONTENT:
-            return _err(bad, "R29", f"must be a string of 1 to {MAX_ITEM_CONTENT} characters", f"{prop}.content")
+        limit = MAX_EMPHASIZED_CONTENT if prop == "body.emphasizedItem" else MAX_ITEM_CONTENT
+        if not isinstance(content, str) or not 1 <= len(content) <= limit:
+            return _err(bad, "R29", f"must be a string of 1 to {limit} characters", f"{prop}.content")
     buttons = body.get("buttons") or []
     if not isinstance(buttons, list):
         return _err(bad, "R29", "must be an array", "body.buttons")

@@ -164,7 +164,7 @@ class Sandbox:
             self._adopt(self.source.run)
             return
         assert self.scenario is not None, "a Sandbox needs a scenario or a source"
-        run = ScenarioRun(self.scenario, catalogue=self.catalogue)
+        run = ScenarioRun(self.scenario, catalogue=self.catalogue, keep=KEEP_EVENTS)
         run.run_all()
         failed = next((r for r in run.results if not r.ok), None)
         if failed is not None:

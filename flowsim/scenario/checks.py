@@ -31,14 +31,10 @@ import functools
 import heapq
 import re
 from collections.abc import Collection, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
-from flowsim.engine import decisions, phone
-from flowsim.engine import InvalidPhoneNumberError
-from flowsim.engine import ACTION_ARGS
-from flowsim.engine import LINE_CHAT
-from flowsim.engine import wall_now
+from flowsim.engine import ACTION_ARGS, EARLIEST, LATEST, LINE_CHAT, InvalidPhoneNumberError, decisions, phone, wall_now
 
 from .errors import MAX_REPORTED, ScenarioFileError
 from .hints import did_you_mean
@@ -293,10 +289,6 @@ class _Checker:
             now = max(now, target)
 
 
-#: The simulated clock's range: the engine's (flowsim/engine/clock.py, which does not export it;
-#: tests/scenario/test_scenario_malformed.py keeps the two equal).
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(9999, 1, 1, tzinfo=timezone.utc)
 _CLOCK_RANGE = "the simulated clock's range, 1970-01-01 to 9999-01-01 UTC"
 
 

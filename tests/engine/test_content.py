@@ -262,3 +262,14 @@ def test_R30_the_tag_is_checked_even_when_the_content_is_fine_and_no_tag_is_fine
     assert world.send_text("shop", sha(HANAKO), "no tag").status == 200
     assert world.send_text("shop", sha(HANAKO), "bad tag", delivery_tag="short").status == 400
     assert len(world.messages) == 1
+
+
+@pytest.mark.rules("R29")
+@pytest.mark.parametrize("length, status", [(15, 202), (16, 400)])
+def test_R29_the_emphasized_item_holds_at_most_15_characters(world, length, status):
+    """R29: LINE allows 15 characters in ``emphasizedItem.content`` (300 in other items)."""
+    body = {"emphasizedItem": {"itemKey": "date_002_ja", "content": "x" * length}}
+    result = world.send_template("shop", sha(HANAKO), "shipment_completed_ja", body)
+    assert result.status == status
+    if status == 400:
+        assert result.details[0]["property"] == "body.emphasizedItem.content"

@@ -308,13 +308,6 @@ def test_hints_have_a_budget_per_file():
     assert hints.close_match("agre", ["agree"]) == "agree"
 
 
-def test_the_files_clock_range_is_the_engines():
-    from flowsim.engine import clock
-    from flowsim.scenario import checks
-
-    assert (checks.EARLIEST, checks.LATEST) == (clock.EARLIEST, clock.LATEST)
-
-
 def test_an_engine_error_in_a_step_fails_that_step_at_its_line():
     """A start the loader did not see (ScenarioRun(start=...)): the engine's refusal, at the step, never "internal error"."""
     from datetime import datetime, timezone

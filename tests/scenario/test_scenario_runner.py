@@ -321,3 +321,14 @@ def test_api_sees_400_for_a_malformed_hash_and_422_for_an_unmatched_one_R1_R2():
     """)
     result = failure(run)
     assert result.index == 6 and result.mismatches[0].actual.status == 202
+
+
+def test_a_run_for_a_long_lived_driver_keeps_only_the_last_events():
+    """``ScenarioRun(keep=N)`` (the HTTP sandbox): the simulation keeps the last N events and messages."""
+    sends = "".join("      - send: {from: shop, to: hanako, text: hi}\n" for _ in range(30))
+    run = run_steps(sends + "      - advance: 25h\n")  # every message waits, then expires (R22)
+    bounded = ScenarioRun(run.scenario, keep=5)
+    assert all(r.ok for r in bounded.run_all())
+    assert len(bounded.sim.log) == len(run.sim.log) and len(list(bounded.sim.log)) < 10
+    assert len(bounded.sim.messages) <= 6 and len(run.sim.messages) == 30
+    assert {m.status for m in bounded.sim.messages.values()} == {"expired"}
