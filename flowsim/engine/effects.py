@@ -125,7 +125,7 @@ class Effects:
 
     def _keep_last(self, items: list[Any], item: Any) -> None:
         items.append(item)
-        keep = self.world.keep
+        keep = self.world.keep_lines
         if keep is not None and len(items) >= 2 * keep:
             del items[:-keep]
 

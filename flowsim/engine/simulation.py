@@ -128,13 +128,15 @@ class Simulation:
         default_region: str | None = None,
         *,
         keep: int | None = None,
+        keep_lines: int | None = None,
     ) -> None:
-        if keep is not None and (not isinstance(keep, int) or isinstance(keep, bool) or keep < 1):
-            raise InvalidValueError(f"keep {shown(keep)}: expected a positive number of events and messages, or None")
+        for what, value in (("keep", keep), ("keep_lines", keep_lines)):
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+                raise InvalidValueError(f"{what} {shown(value)}: expected a positive number, or None")
         world = World(
             start, arguments.seed(seed), arguments.instance(catalogue, Catalogue, "catalogue", optional=True),
             decisions.DEFAULT_REGION if default_region is None else arguments.text(default_region, "default_region"),
-            keep,
+            keep, keep_lines,
         )
         self._world = world
         self._effects = Effects(world)
@@ -159,7 +161,8 @@ class Simulation:
         Returns a function that unsubscribes.  The rules of dispatch (order,
         a raising subscriber, subscribing during dispatch) are
         :class:`flowsim.engine.events.EventLog`'s.
-        A world made with ``keep=N`` forgets all but the last ``N`` events,
+        A world made with ``keep=N`` (``keep_lines=M``: the lines of each chat,
+        SMS inbox and webhook queue, default ``N``) forgets all but the last ``N`` events,
         finished messages, chat lines, SMS and webhook events (counts stay
         exact): for long runs such as the HTTP sandbox.
         """

@@ -24,10 +24,10 @@ class World:
 
     __slots__ = ("clock", "log", "seed", "default_region", "_catalogue", "users", "official_accounts",
                  "messages", "webhooks", "counts", "by_hash", "pending", "timers", "arrival_needs",
-                 "pin_rng", "id_rng", "message_seq", "keep", "finished")
+                 "pin_rng", "id_rng", "message_seq", "keep", "keep_lines", "finished")
 
     def __init__(self, start: datetime | None, seed: int | str, catalogue: Catalogue | None,
-                 default_region: str, keep: int | None = None) -> None:
+                 default_region: str, keep: int | None = None, keep_lines: int | None = None) -> None:
         self.clock = SimClock(start)
         self.log = EventLog(keep=keep)
         self.seed = seed
@@ -35,6 +35,8 @@ class World:
         self._catalogue = catalogue
         #: ``None``: keep every message, chat line and webhook (scenario runs); ``N``: keep the last N of each.
         self.keep = keep
+        #: How many lines each chat, SMS inbox and webhook queue keeps (default: ``keep``).
+        self.keep_lines = keep_lines if keep_lines is not None else keep
         self.users: dict[str, User] = {}
         self.official_accounts: dict[str, OfficialAccount] = {}
         self.messages: dict[str, NotificationMessage] = {}

@@ -39,6 +39,8 @@ from .webhooks import Channel, RetryPolicy, WebhookSender
 #: at LINE's rate would otherwise grow without bound; the oldest are forgotten first).
 KEEP_REQUESTS = 10_000
 KEEP_EVENTS = 10_000
+#: The lines each simulated chat, SMS inbox and webhook queue keeps (a phone shows the recent ones).
+KEEP_LINES = 200
 
 
 class WorldError(Exception):
@@ -164,7 +166,7 @@ class Sandbox:
             self._adopt(self.source.run)
             return
         assert self.scenario is not None, "a Sandbox needs a scenario or a source"
-        run = ScenarioRun(self.scenario, catalogue=self.catalogue, keep=KEEP_EVENTS)
+        run = ScenarioRun(self.scenario, catalogue=self.catalogue, keep=KEEP_EVENTS, keep_lines=KEEP_LINES)
         run.run_all()
         failed = next((r for r in run.results if not r.ok), None)
         if failed is not None:

@@ -150,13 +150,15 @@ class ScenarioRun:
     """A scenario being run: the simulation, the position in the steps, the results so far."""
 
     def __init__(self, scenario: Scenario, *, catalogue: Catalogue | None = None,
-                 start: datetime | None = None, keep: int | None = None) -> None:
+                 start: datetime | None = None, keep: int | None = None,
+                 keep_lines: int | None = None) -> None:
         self.scenario = scenario
         start = start or scenario.start or wall_now()
         what = "the start"
         try:
             # keep=N: a long-running driver (the HTTP sandbox) keeps only the last N events and messages.
-            self.sim = sim = Simulation(start=start, seed=scenario.seed, catalogue=catalogue, keep=keep)
+            self.sim = sim = Simulation(start=start, seed=scenario.seed, catalogue=catalogue, keep=keep,
+                                        keep_lines=keep_lines)
             for oa_id, oa in scenario.official_accounts.items():
                 what = f"official account {oa_id!r}"
                 sim.add_official_account(oa_id, oa.name, oa.country, token=oa.token, secret=oa.secret,
