@@ -8,7 +8,9 @@ ReadDirectoryChangesW under it; no polling loop of ours).  Decisions:
   file and renaming it over the old one would leave a watch on the file
   itself behind).  What counts: scenario files (``*.yaml``, ``*.yml``, not
   hidden) under the folders given, the files given, and the catalogue.
-* A changed or new scenario file runs again; a deleted one is dropped; a
+* A changed or new scenario file runs again, and so does every file of a
+  new folder (its files may be made before the folder is watched); a
+  deleted one is dropped; a
   change of the catalogue reads it again and runs everything (any file may
   send a template); a catalogue that cannot be used is reported and the
   previous one kept.  Saves that come together (an editor writes, then
@@ -66,7 +68,7 @@ def watch_paths(paths: Sequence[str], *, catalogue_path: str | None = None, cata
         if key == cat_key or key in files:
             return True
         name = os.path.basename(path)
-        if not name.endswith(SUFFIXES) or name.startswith("."):
+        if name.startswith(".") or not (name.endswith(SUFFIXES) or os.path.isdir(path)):
             return False
         for folder in folders:
             if key.startswith(folder + os.sep):
@@ -120,10 +122,12 @@ def watch_paths(paths: Sequence[str], *, catalogue_path: str | None = None, cata
                     continue
                 targets, label = _discover_quietly(paths, echo), "catalogue changed, all run"
             else:
+                # A new folder: its files, which inotify may have seen being made before it watched it.
+                folders_changed = tuple(k + os.sep for k in changed if os.path.isdir(k))
                 found = _discover_quietly(paths, echo)
-                targets = [p for p in found if _key(p) in changed]
+                targets = [p for p in found if _key(p) in changed or _key(p).startswith(folders_changed)]
                 label = f"{len(targets)} changed"
-            gone = [k for k in list(outcomes) if k in changed and not os.path.lexists(k)]
+            gone = [k for k in list(outcomes) if not os.path.lexists(k)]
             for key in gone:
                 echo(f"removed {outcomes.pop(key).path}")
             if targets or gone:
