@@ -56,7 +56,8 @@ RULES_MARKER = "rules(*ids): the docs/rules.md rule / invariant ids a test exerc
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", RULES_MARKER)
+    if not any(str(line).split(":")[0].split("(")[0].strip() == "rules" for line in config.getini("markers")):
+        config.addinivalue_line("markers", RULES_MARKER)  # outside this repo nothing registers it
     path = config.getoption("flowsim_catalogue") or config.getini("flowsim_catalogue") or None
     if path is None:
         return
