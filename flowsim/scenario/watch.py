@@ -48,7 +48,12 @@ def watch_paths(paths: Sequence[str], *, catalogue_path: str | None = None, cata
                 echo: Callable[[str], None] = click.echo, stop_event: threading.Event | None = None,
                 debounce_ms: int = 400) -> int:
     """Run ``paths``, then watch them; returns the exit code (0 when stopped, 2 for a bad path)."""
-    from watchfiles import watch
+    try:
+        from watchfiles import watch
+    except ImportError:  # a dependency of flowsim; an environment made before it was one may lack it
+        echo("flowsim run: --watch needs the watchfiles package; expected it installed "
+             "(pip install 'watchfiles>=1.0', or pip install -e . again)")
+        return 2
 
     from .commands import DESELECTED, CatalogueProblem, load_catalogue, run_file, show_outcome, summarise
 

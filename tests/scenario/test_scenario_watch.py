@@ -178,3 +178,11 @@ def test_ctrl_c_stops_the_watch_cleanly(tmp_path):
     assert proc.returncode == 0, err
     assert out.strip().endswith("stopped watching")
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
+
+
+def test_without_watchfiles_it_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "watchfiles", None)  # import watchfiles now raises ImportError
+    lines: list[str] = []
+    assert watch_paths([str(tmp_path)], echo=lines.append) == 2
+    assert lines == ["flowsim run: --watch needs the watchfiles package; expected it installed "
+                     "(pip install 'watchfiles>=1.0', or pip install -e . again)"]
