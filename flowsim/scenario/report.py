@@ -328,8 +328,12 @@ def _scenario_html(i: int, o: Any, rules: tuple[str, ...], covers: tuple[str, ..
                    f'<span class="where">{_e(line)}</span></li>')
     out.append("</ol>")
     out.append('<div class="phones">')
-    for user_id in run.sim.users:
+    acted = {r.user for r in run.results if r.user} | {r.step.send.to for r in run.results if r.kind == "send"}
+    users = sorted(run.sim.users, key=lambda u: u not in acted)  # who the steps are about first
+    for user_id in users[:PHONES]:
         out += _phone_html(run.sim, user_id)
+    if len(users) > PHONES:
+        out.append(f'<p class="more">… and {len(users) - PHONES:,} more users, not drawn</p>')
     out.append("</div>")
     out.append("</div>")
     hooks = {oa: events for oa, events in run.sim.webhooks.items() if events}
@@ -351,6 +355,8 @@ def _hook_text(e: Any) -> str:
 
 #: Chat messages drawn per chat (the newest); a long chat says how many are left out.
 CHAT_ITEMS = 30
+#: Phones drawn per scenario (the users its steps are about first).
+PHONES = 12
 
 
 def _phone_html(sim: Any, user_id: str) -> list[str]:
@@ -524,6 +530,7 @@ font-weight:600}
 .pin{font-size:14px;letter-spacing:1px}
 .sms-item{margin-bottom:6px}
 .empty{color:#eef2f8;font-size:11px;margin:0}.chat.sms .empty{color:var(--muted)}
+.more{color:var(--muted);font-size:12px;align-self:center}
 .webhooks{font-size:12px;color:var(--muted);padding:0 0 12px}.webhooks p{margin:2px 0}
 @media (max-width:900px){.body{flex-direction:column}ol.steps{flex:none;width:100%}.grid{grid-template-columns:repeat(3,1fr)}
 nav.toc ol{columns:1}}

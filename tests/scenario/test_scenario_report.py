@@ -232,3 +232,18 @@ def test_the_shipped_corpus_reports(tmp_path):
     parser.feed(html_out.read_text(encoding="utf-8"))
     assert len(parser.having("scenario", "section")) == n and parser.stack == []
     assert len(parser.having("label-chip")) >= 10
+
+
+def test_a_world_of_many_users_draws_a_few_phones_those_the_steps_are_about_first(tmp_path):
+    users = "".join(f'  u{i}: {{phone: "+8180{i:08d}"}}\n' for i in range(20))
+    (tmp_path / "many.yaml").write_text("name: many\nstart: 2026-04-01T09:00:00+09:00\nofficial_accounts:\n"
+                                        "  shop: {name: Shop}\nusers:\n" + users +
+                                        "steps:\n  - send: {from: shop, to: u17, text: hi}\n"
+                                        "  - {user: u15, expect: {pending: 1}}\n")
+    out = tmp_path / "r.html"
+    assert invoke("run", str(tmp_path / "many.yaml"), "--html", str(out)).exit_code == 1
+    parser = Page()
+    parser.feed(out.read_text(encoding="utf-8"))
+    names = [x for t, _, x in parser.elements if t == "b" and x and x[0].startswith("u")]
+    assert ["".join(n) for n in names][:2] == ["u15", "u17"] and len(names) == 12
+    assert [x for _, _, x in parser.having("more", "p")] == ["… and 8 more users, not drawn"]
