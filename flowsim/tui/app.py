@@ -128,6 +128,7 @@ class FlowsimApp(App[None]):
         Binding("u", "next_user", "User", tooltip="Show the next user's phone"),
         Binding("U", "prev_user", "Prev user", tooltip="Show the previous user's phone"),
         Binding("c", "next_chat", "Chat", tooltip="Next chat / SMS / Settings on the phone"),
+        Binding("o", "focus_phone", "Phone", tooltip="Keys to the phone: its screen, else the next Set button"),
         Binding("s", "send", "Send", tooltip="An official account sends a message"),
         Binding("ctrl+s", "save", "Save", tooltip="Save the run and explored steps as a scenario"),
         Binding("v", "next_pane", "Pane", tooltip="Next side pane (small terminals)"),
@@ -509,6 +510,9 @@ class FlowsimApp(App[None]):
 
     def action_next_chat(self) -> None:
         self.query_one(Phone).next_tab()
+
+    def action_focus_phone(self) -> None:
+        self.query_one(Phone).focus_screen()
 
     def on_phone_action(self, message: PhoneAction) -> None:
         if self.user_id is None:  # no user in this world: no phone to tap

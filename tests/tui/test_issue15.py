@@ -181,7 +181,9 @@ async def test_flow_b_by_enter_alone_focus_stays_on_the_phone(empty_dir, size):
     async with app.run_test(size=size) as pilot:
         await pilot.press("n")  # hanako gets Flow B's card
         await pilot.pause()
-        app.query_one(".set-consent").focus()
+        await pilot.press("o")  # the keys to the phone: its first Set
+        await pilot.pause()
+        assert app.focused.has_class("set-consent")
         await pilot.press("enter")  # Set (consent)
         await pilot.pause()
         assert app.focused.id == "btn-agree"
