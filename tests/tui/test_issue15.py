@@ -260,3 +260,22 @@ async def test_a_failed_save_names_the_file_not_a_temporary_one(empty_dir, tmp_p
         toasts = _toasts(app)
         assert "Save failed" in toasts and "x.yaml" in toasts
         assert ".tmp" not in toasts and "[Errno" not in toasts
+
+
+async def test_o_in_settings_focuses_its_first_button_and_a_number_change_keeps_it_there(empty_dir):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("c", "c", "c", "o")  # LINE → shop → SMS → Settings; keys to the phone
+        await pilot.pause()
+        assert app.focused.id == "set-consent-agreed"
+        app.query_one("#set-change-number").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused.id == "number-input"
+        await pilot.press(*"+818099998888", "enter")
+        await pilot.pause()
+        assert app.focused.id == "pin-input"
+        await pilot.press(*app.session.sim.last_pin("hanako"), "enter")
+        await pilot.pause()
+        assert app.session.sim.user("hanako").phone == "+818099998888"
+        assert app.focused.id == "set-consent-agreed", "back on Settings, the keys stay on the phone"

@@ -597,6 +597,12 @@ class Phone(Vertical):
                     self.screen.set_focus(buttons[0])  # now: the app's check of the focus comes next
                     buttons[0].scroll_visible(animate=False)
                     return
+        settings = self.query_one(SettingsView)
+        if settings.display:  # Settings: its first button (Turn on/off, Change number, …)
+            for button in settings.query(ActionButton).results(ActionButton):
+                if button.display:
+                    self.screen.set_focus(button)
+                    return
         steps = self.screen.query_one("#steps")
         if steps.display:
             steps.focus()
