@@ -104,7 +104,37 @@ def _not_json(value: Any, prop: str) -> tuple[str, str] | None:
     return None
 
 
+def _carried(node: Any, depth: int = 0) -> bool:
+    """True when :func:`_not_json` finds nothing in ``node``: the same checks without building paths
+    (a send's content is almost always fine, and naming every property cost more than checking it)."""
+    if node is None or isinstance(node, bool):
+        return True
+    if isinstance(node, str):
+        return is_text(node)
+    if isinstance(node, int):
+        return node in _INT_RANGE
+    if isinstance(node, float):
+        return math.isfinite(node)
+    if isinstance(node, dict):
+        if depth >= MAX_DEPTH:
+            return False
+        for key, child in node.items():
+            if not is_text(key) or not _carried(child, depth + 1):
+                return False
+        return True
+    if isinstance(node, (list, tuple)):
+        if depth >= MAX_DEPTH:
+            return False
+        for child in node:
+            if not _carried(child, depth + 1):
+                return False
+        return True
+    return False
+
+
 def _json_error(value: Any, prop: str, rule: str) -> ContentError | None:
+    if _carried(value):
+        return None
     problem = _not_json(value, prop)
     return _err(_BAD_BODY, rule, problem[1], problem[0]) if problem else None
 

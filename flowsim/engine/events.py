@@ -374,9 +374,10 @@ class EventLog:
         """End an operation; the outermost end publishes its batch (also after an exception: it happened)."""
         self._depth -= 1
         if self._depth == 0:
-            if len(self._events) > self._batch_start:
+            if self._subscribers and len(self._events) > self._batch_start:
                 self._publish(tuple(self._events[self._batch_start:]))
-            self._trim()
+            if self._keep is not None:
+                self._trim()
 
     @contextmanager
     def operation(self) -> Iterator[None]:

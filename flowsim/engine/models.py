@@ -5,12 +5,18 @@ sandbox's ``/_flowsim/state``, saved scenarios) and so that construction
 from untrusted input is validated.  The engine mutates ``User`` and
 ``NotificationMessage`` in place (assignment is not re-validated, for
 speed); everything that appears on a screen or in a webhook is frozen.
+
+Pydantic sits at the API boundary: a user, an official account or a
+template is validated where a caller gives it.  What the engine builds from
+state it already holds valid (a chat line, an SMS, a webhook event, a
+message record, an answer: about ten per delivered message) is made by
+:func:`trusted`, which gives the same model without validating it again.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -146,14 +152,17 @@ class User(BaseModel):
 
     def has_setup_message(self, **_: object) -> bool:
         """A ``setup`` message is in the LINE chat (its **Set** opens the consent screen)."""
-        return any(m.kind == "setup" for m in self.chats[LINE_CHAT])
+        for m in self.chats[LINE_CHAT]:  # a loop, not any(...): asked twice per tap
+            if m.kind == "setup":
+                return True
+        return False
 
     def has_phone_setup(self, **_: object) -> bool:
         """A ``phone_auth`` message, or a ``setup`` with a phone section, is in the LINE chat."""
-        return any(
-            m.kind == "phone_auth" or (m.kind == "setup" and "phone_auth" in m.sections)
-            for m in self.chats[LINE_CHAT]
-        )
+        for m in self.chats[LINE_CHAT]:
+            if m.kind == "phone_auth" or (m.kind == "setup" and "phone_auth" in m.sections):
+                return True
+        return False
 
     def has_number(self, **_: object) -> bool:
         return self.phone is not None
@@ -282,3 +291,82 @@ class SendResult(_Frozen):
         if self.details:
             body["details"] = [dict(d) for d in self.details]
         return body
+
+
+# ---------------------------------------------------------------- built from the engine's own state
+
+_M = TypeVar("_M", bound=BaseModel)
+_new = object.__new__
+# The slots every model has, set as pydantic's own constructors do (without its ``__setattr__``).
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+class _Layout:
+    """What :func:`trusted` needs of a model class: its fields in order with their defaults."""
+
+    __slots__ = ("template", "factories", "frozen", "shared")
+
+    def __init__(self, cls: type[BaseModel]) -> None:
+        if cls.__pydantic_post_init__ or cls.__private_attributes__ or cls.model_config.get("extra") == "allow":
+            raise TypeError(f"trusted() cannot build {cls.__name__}: it has a post-init, private attributes or extras")
+        #: Every field in declaration order (the order of a validated model's ``__dict__``), default or placeholder.
+        self.template: dict[str, Any] = {}
+        self.factories: list[tuple[str, Any]] = []
+        for name, info in cls.model_fields.items():
+            if info.default_factory is not None:
+                self.factories.append((name, info.default_factory))
+            self.template[name] = None if info.is_required() or info.default_factory else info.default
+        self.frozen = bool(cls.model_config.get("frozen"))
+        #: Frozen models share one ``model_fields_set`` per set of names given: nothing can add to it
+        #: (``model_copy`` copies it first), and a set per chat line would be a GC-tracked object each.
+        self.shared: dict[tuple[str, ...], set[str]] = {}
+
+
+_LAYOUTS: dict[type[BaseModel], _Layout] = {}
+
+
+def trusted(cls: type[_M], /, **values: Any) -> _M:
+    """``cls(**values)`` without validation, for values the engine already holds valid.
+
+    The result is the model validation would give for the same valid values:
+    every field in declaration order, defaults (and default factories)
+    filled in, ``model_fields_set`` the names given.  About 0.5 µs, against
+    2-3 µs to validate (and about 5 µs for pydantic's ``model_construct``,
+    which is pure Python).  Never for what a caller gives: that is validated.
+    """
+    layout = _LAYOUTS.get(cls)
+    if layout is None:
+        layout = _LAYOUTS[cls] = _Layout(cls)
+    fields = layout.template.copy()
+    fields.update(values)
+    for name, factory in layout.factories:
+        if name not in values:
+            fields[name] = factory()
+    if layout.frozen:
+        key = tuple(values)
+        given = layout.shared.get(key)
+        if given is None:
+            given = layout.shared[key] = set(key)
+    else:
+        given = set(values)
+    obj = _new(cls)
+    _set_dict(obj, fields)
+    _set_fields_set(obj, given)
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj
+
+
+def assign(model: BaseModel, name: str, value: Any) -> None:
+    """``model.<name> = value`` for the engine's mutable models (``User``, ``NotificationMessage``).
+
+    Exactly what pydantic's ``__setattr__`` does for a field of a model
+    without ``validate_assignment`` (store it, mark it set), without its
+    dispatch: about 0.2 µs against 0.5, and the engine assigns some thirty
+    fields per delivered message.  Only for field names.
+    """
+    model.__dict__[name] = value
+    model.__pydantic_fields_set__.add(name)

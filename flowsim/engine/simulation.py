@@ -442,7 +442,10 @@ class Simulation:
 
     def _unavailable_because(self, user: User, action: str, oa_id: str | None = None) -> str:
         """Why an action that the screen allows is not available (empty when it is): the registry's word."""
-        others = [o for o in self.official_accounts if oa_id is None or o == oa_id]
+        if oa_id is None:
+            others: Iterable[str] = self.official_accounts.keys()
+        else:
+            others = (oa_id,) if oa_id in self.official_accounts else ()
         return ACTIONS[action].why_unavailable(user, others, oa_id is not None)
 
     @_operation
@@ -458,18 +461,20 @@ class Simulation:
             raise UnknownActionError(action, tuple(ACTIONS))
         user = self.user(user_id)
         needed = spec.args
-        missing = [name for name in needed if kwargs.get(name) is None]
-        if missing:
-            raise MissingArgumentError(f"action {action!r} needs {', '.join(missing)}")
-        unexpected = set(kwargs) - set(needed)
-        if unexpected:
-            raise MissingArgumentError(
-                f"action {action!r} takes {', '.join(needed) or 'no arguments'}, not {', '.join(sorted(unexpected))}"
-            )
-        arguments.action_args(action, kwargs)
-        oa_id = kwargs.get("oa")
-        if oa_id is not None:
-            self.official_account(oa_id)
+        oa_id = None
+        if kwargs or needed:  # most taps take no arguments
+            missing = [name for name in needed if kwargs.get(name) is None]
+            if missing:
+                raise MissingArgumentError(f"action {action!r} needs {', '.join(missing)}")
+            unexpected = set(kwargs) - set(needed)
+            if unexpected:
+                raise MissingArgumentError(
+                    f"action {action!r} takes {', '.join(needed) or 'no arguments'}, not {', '.join(sorted(unexpected))}"
+                )
+            arguments.action_args(action, kwargs)
+            oa_id = kwargs.get("oa")
+            if oa_id is not None:
+                self.official_account(oa_id)
         if action not in ACTIONS_BY_SCREEN[user.screen]:
             raise ActionNotAllowedError(user.id, action, user.screen, self.available_actions(user.id))
         why = self._unavailable_because(user, action, oa_id)

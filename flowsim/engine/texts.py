@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from . import decisions
 
 LANGUAGES = ("en", "ja", "th", "zh")
@@ -44,6 +46,7 @@ def section_text(section: str, language: str) -> str:
     return texts.get(language) or texts[decisions.SYSTEM_TEXT_FALLBACK_LANGUAGE]
 
 
+@lru_cache(maxsize=256)  # asked at every delivery (R24), of a few versions
 def parse_version(version: str) -> tuple[int, ...]:
     """``"15.9.0"`` → ``(15, 9, 0)``; missing parts count as 0, junk as 0."""
     parts = []
