@@ -162,6 +162,7 @@ class ChatView(VerticalScroll):
         super().__init__(**kwargs)
         self._key: tuple[str, str] | None = None
         self._count = 0
+        self._buttons_for: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("No messages yet.", classes="empty")
@@ -179,6 +180,7 @@ class ChatView(VerticalScroll):
         if key != self._key:
             self._key = key
             self._count = 0
+            self._buttons_for = None
             self.query(".bubble").remove()
             self.scroll_to(y=0, animate=False, immediate=True)
         new = messages[self._count:]
@@ -192,6 +194,10 @@ class ChatView(VerticalScroll):
             # Follow the new bubbles even if the person had scrolled (Textual then releases the anchor).
             self._anchor_released = False
         self.query_one(".empty").display = not messages
+        signature = (key, self._count, frozenset(available), done)
+        if signature == self._buttons_for:
+            return  # the cards' buttons and marks are as they should be
+        self._buttons_for = signature
         for button in self.query(".set-button").results(ActionButton):
             button.display = button.action_name in available and button.section not in done
         for mark in self.query(".section-done").results(Static):
@@ -462,6 +468,7 @@ class Phone(Vertical):
         self._titles: tuple[str, str] | None = None
         #: The simulation last shown: a new one (a restart, by any driver) redraws every view.
         self._sim: Any = None
+        self._chips_fitted: tuple[int, tuple[str, ...]] | None = None
 
     def compose(self) -> ComposeResult:
         oas = self._flow_session.sim.official_accounts if self._flow_session is not None else {}
@@ -570,8 +577,12 @@ class Phone(Vertical):
         width = self.content_size.width
         if not width:
             return
-        needed = sum(cell_len(chip.label) + 2 for chip in self.query(Chip).results(Chip))
-        self.query_one("#chips").set_class(needed > width, "-tight")
+        row = self.query_one("#chips")
+        labels = tuple(chip.label for chip in row.children if isinstance(chip, Chip))
+        if (width, labels) == self._chips_fitted:
+            return  # a step rarely changes them; the query and restyle cost 3-4 ms (bench/tui.py)
+        self._chips_fitted = (width, labels)
+        row.set_class(sum(cell_len(label) + 2 for label in labels) > width, "-tight")
 
     def on_resize(self) -> None:
         self._fit_chips()
