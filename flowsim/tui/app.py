@@ -278,6 +278,8 @@ class FlowsimApp(App[None]):
             previous.close()
         self.session = session
         self.current_path = path
+        #: When the open file was last written, as it was read (``R`` reads it again if it changed).
+        self._opened_mtime = self._mtime(path) if path is not None else None
         self._unsubscribe = session.subscribe(self._on_session_changed)
         self.sub_title = session.name
         users = list(session.sim.users)
@@ -442,8 +444,24 @@ class FlowsimApp(App[None]):
                          lambda yes: then() if yes else None)
 
     def action_restart(self) -> None:
+        """Back to the start; a file edited since it was opened is read again first."""
+        path = self.current_path
+        if path is not None and self._mtime(path) != self._opened_mtime:
+            async def reread() -> None:
+                if await self.open_scenario(path):
+                    self.notify(f"Read {path.name} again: it changed on disk.", title="Restart", timeout=3)
+
+            self._unless_explored_lost("Restart", lambda: self.call_next(reread))
+            return
         # a new simulation: the phone notices (Phone.update_view)
         self._unless_explored_lost("Restart", self.session.restart)
+
+    @staticmethod
+    def _mtime(path: Path) -> int | None:
+        try:
+            return path.stat().st_mtime_ns
+        except OSError:
+            return None
 
     def action_jump(self, index: int | None = None) -> None:
         steps = self.query_one(StepList)

@@ -279,3 +279,27 @@ async def test_o_in_settings_focuses_its_first_button_and_a_number_change_keeps_
         await pilot.pause()
         assert app.session.sim.user("hanako").phone == "+818099998888"
         assert app.focused.id == "set-consent-agreed", "back on Settings, the keys stay on the phone"
+
+
+# ---------------------------------------------------------------------- confusions: R re-reads an edited file
+
+
+async def test_restart_reads_a_file_edited_on_disk_again(tmp_path):
+    source = (SCENARIOS / "flow_c" / "flow_c_sms.yaml").read_text()
+    path = tmp_path / "flow.yaml"
+    path.write_text(source)
+    app = FlowsimApp(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n")
+        steps = len(app.session.steps)
+        path.write_text(source.replace("steps:\n", "steps:\n  - advance: 1h\n", 1))
+        import os
+        os.utime(path, ns=(1, 1))  # a different modification time whatever the clock's resolution
+        await pilot.press("R")
+        await pilot.pause()
+        assert len(app.session.steps) == steps + 1
+        assert app.session.position == 0
+        assert "changed on disk" in _toasts(app)
+        await pilot.press("n", "R")  # unchanged since: a plain restart
+        await pilot.pause()
+        assert len(app.session.steps) == steps + 1 and app.session.position == 0
