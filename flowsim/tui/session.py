@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from flowsim import Simulation
-from flowsim.engine import Batch
+from flowsim.engine import Batch, FlowsimError
 from flowsim.scenario import (ScenarioFileError, ScenarioRun, load_scenario, save_scenario, scenario_from_data,
                               step_from_data)
 from flowsim.scenario.models import STEP_KINDS
@@ -320,10 +320,32 @@ class Session:
         return data
 
     def save(self, path: Path | str, name: str | None = None) -> Path:
-        """Write the scenario atomically (validated, and read back before it replaces anything)."""
+        """Write the scenario atomically (validated, and read back before it replaces anything).
+
+        Its ``covers:`` is what the saved steps exercise (measured by running
+        them, as ``flowsim coverage`` does), not what the file it started from
+        claimed.
+        """
         path = Path(path)
-        save_scenario(self.scenario_dict(name), path)
+        data = self.scenario_dict(name)
+        data.pop("covers", None)
+        covers = self.exercised_by(data)
+        if covers:
+            data["covers"] = covers
+        save_scenario(data, path)
         return path
+
+    def exercised_by(self, data: dict[str, Any]) -> list[str]:
+        """The rule and invariant ids a run of ``data`` exercises (empty if it does not run cleanly)."""
+        from flowsim.model.coverage import covers_of  # the measurement `flowsim coverage` uses
+
+        try:
+            run = ScenarioRun(scenario_from_data(copy.deepcopy(data), "saved exploration"))
+        except (ScenarioFileError, FlowsimError):
+            return []
+        if not all(result.ok for result in run.run_all()):
+            return []
+        return covers_of(run)
 
 
 def find_scenarios(root: Path) -> list[Path]:
