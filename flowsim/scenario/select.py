@@ -65,23 +65,14 @@ def marker_name(tag: str) -> str:
 def rules_exercised(sim: Any, scenario: Any = None) -> tuple[str, ...]:
     """The rule and invariant ids a run exercised, in the order of docs/rules.md.
 
-    Measured as ``flowsim coverage`` measures it (``flowsim.model.coverage.exercised_rules``:
+    Measured as ``flowsim coverage`` measures it (:func:`flowsim.scenario.exercised.exercised_rules`:
     the ``rule`` of each event of the log, what the other events are evidence of, and what
-    the file's checks show); where that module is not installed, the ``rule`` of each event.
+    the file's checks show).
     """
-    from flowsim.engine import INVARIANTS, RULE_IDS
+    from .exercised import all_ids, exercised_rules
 
-    try:
-        from flowsim.model.coverage import exercised_rules
-    except ImportError:
-        seen: set[str] = set()
-        for event in sim.log:
-            rule = getattr(event, "rule", None)
-            if rule:
-                seen.update(_RULE_ID.findall(str(rule)))
-    else:
-        seen = set(exercised_rules(sim.log, scenario, sim.users))
-    return tuple(r for r in (*RULE_IDS, *INVARIANTS) if r in seen)
+    seen = exercised_rules(sim.log, scenario, sim.users)
+    return tuple(r for r in all_ids() if r in seen)
 
 
 def keywords(path: str, scenario: Any = None) -> set[str]:

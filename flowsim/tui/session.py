@@ -337,7 +337,7 @@ class Session:
 
     def exercised_by(self, data: dict[str, Any]) -> list[str]:
         """The rule and invariant ids a run of ``data`` exercises (empty if it does not run cleanly)."""
-        from flowsim.model.coverage import covers_of  # the measurement `flowsim coverage` uses
+        from flowsim.scenario.exercised import covers_of  # the measurement `flowsim coverage` uses
 
         try:
             run = ScenarioRun(scenario_from_data(copy.deepcopy(data), "saved exploration"))
