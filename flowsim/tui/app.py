@@ -338,7 +338,8 @@ class FlowsimApp(App[None]):
                 steps.update_steps(session)
             self.query_one(Phone).show_user(self.user_id)
             if shown("inspector"):
-                self.query_one(Inspector).show(session.sim, self.user_id, len(session.sim.log))
+                self.query_one(Inspector).show(session.sim, self.user_id, len(session.sim.log),
+                                                 session.message_names)
             if shown("events"):
                 self.query_one(EventLog).update_events(session.sim)
             if shown("assertions"):

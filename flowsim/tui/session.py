@@ -169,6 +169,11 @@ class Session:
         return {name: r.message_id for name, r in self.run.named.items() if r.message_id}
 
     @property
+    def message_names(self) -> dict[str, str]:
+        """Message id → the scenario's name for it (``as:``): what the panes call a message."""
+        return {mid: name for name, mid in self.named.items()}
+
+    @property
     def position(self) -> int:
         return self.run.position
 

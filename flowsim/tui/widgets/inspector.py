@@ -36,20 +36,23 @@ class Inspector(Document):
         super().__init__(**kwargs)
         self._signature: tuple[object, ...] | None = None
 
-    def show(self, sim, user_id: str | None, log_length: int) -> None:
-        signature = (id(sim), user_id, log_length, sim.now)
+    def show(self, sim, user_id: str | None, log_length: int, names: dict[str, str] | None = None) -> None:
+        """Show ``user_id`` and the messages; ``names`` maps a message id to the scenario's ``as:`` name."""
+        names = names or {}
+        signature = (id(sim), user_id, log_length, sim.now, tuple(names.items()))
         if signature == self._signature:
             return
         self._signature = signature
-        self.show_renderable(self.render_state(sim, user_id))
+        self.show_renderable(self.render_state(sim, user_id, names))
 
     @staticmethod
-    def render_state(sim, user_id: str | None) -> Text:
+    def render_state(sim, user_id: str | None, names: dict[str, str] | None = None) -> Text:
         """One ``Text`` (not a Rich ``Table``: rendering a table cost more than the rest of a step)."""
+        names = names or {}
         if user_id is None:  # a world of only unmatched sends (R2) has no user
             text = Text()
             text.append("No user in this world.\n", style="dim")
-            Inspector._append_messages(sim, text)
+            Inspector._append_messages(sim, text, names)
             text.rstrip()
             return text
         user = sim.user(user_id)
@@ -79,16 +82,25 @@ class Inspector(Document):
         row("friends", ", ".join(sorted(user.friends)) or "—")
         row("screen", user.screen + (f" ({user.screen_error})" if user.screen_error else ""))
         row("language", f"{user.language}, app {user.app_version}")
-        Inspector._append_messages(sim, text)
+        Inspector._append_messages(sim, text, names)
         text.rstrip()
         return text
 
     @staticmethod
-    def _append_messages(sim, text: Text) -> None:
+    def _append_messages(sim, text: Text, names: dict[str, str]) -> None:
+        """Newest first, each under the scenario's name for it (``parcel (m1)``), else the engine's id.
+
+        The file and its ``expect: message:`` checks speak of ``parcel``; the
+        id stays beside it because the event log speaks of ``m1``.
+        """
         if sim.messages:
             text.append("\nMessages\n", style="bold underline")
             for msg in reversed(list(sim.messages.values())):
-                text.append(f"{msg.id} ", style="bold")
+                if msg.id in names:
+                    text.append(f"{names[msg.id]} ", style="bold")
+                    text.append(f"({msg.id}) ", style="dim")
+                else:
+                    text.append(f"{msg.id} ", style="bold")
                 text.append(msg.status, style=STATUS_STYLES.get(msg.status, ""))
                 text.append(f" {msg.oa}→{msg.user or '?'}")
                 if msg.status == "pending":

@@ -30,6 +30,7 @@ class StatusLine(Static):
             text.append("SMS required ", style="yellow")
         elif until is not None:
             text.append(f"SMS ok {countdown(until - sim.now)} ", style="green")
+        names = session.message_names  # the scenario's name for a message, as the inspector shows it
         for msg in sim.pending_for(user_id):
-            text.append(f"{msg.id} ⏳{countdown(sim.expires_at(msg.id) - sim.now)} ", style="yellow")
+            text.append(f"{names.get(msg.id, msg.id)} ⏳{countdown(sim.expires_at(msg.id) - sim.now)} ", style="yellow")
         self.update(text, layout=False)  # one line, fixed height: no reflow
