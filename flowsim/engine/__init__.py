@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from . import decisions, phone, rules, vocabulary
 from .actions import ACTION_ARGS, ACTIONS, ActionSpec
-from .answers import ACCEPTED, REFUSED, REFUSED_MESSAGE
+from .answers import ACCEPTED, FORBIDDEN, FORBIDDEN_MESSAGE, REFUSED, REFUSED_MESSAGE
 from .catalogue import Catalogue, CatalogueError
 from .clock import EARLIEST, LATEST, SimClock, wall_now
 from .errors import (
@@ -88,6 +88,7 @@ from .vocabulary import (
     MESSAGE_STATUSES,
     SCREENS,
     SETUP_SECTIONS,
+    TEMPLATE_ACCESS,
     VISIBLE_STATUSES,
     WEBHOOK_TYPES,
     ChatKind,
@@ -99,6 +100,7 @@ from .vocabulary import (
     MessageKind,
     MessageStatus,
     Screen,
+    TemplateAccess,
     WebhookType,
 )
 

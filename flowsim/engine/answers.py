@@ -7,6 +7,7 @@ first that fails decides the answer:
 ==========================================  ==========  ==========
 outcome of the send                         flexible    template
 ==========================================  ==========  ==========
+the account may not send templates         —           403
 content (R28-R30) or ``to`` malformed       400         400
 no user has the number (R2), country (R4),  422         422
 privacy policy (R8), consent rejected (R9)
@@ -35,6 +36,11 @@ REFUSED_MESSAGE = "Failed to send messages"
 
 #: The rules that refuse a send on arrival (the others accept it).
 REFUSED_BY: frozenset[str] = frozenset({"R2", "R4", "R8", "R9"})
+
+#: An official account without the permission for an endpoint (``templates: not_allowed``): LINE's
+#: status and message ("Appears when calling an API that you do not have permission to use").
+FORBIDDEN = 403
+FORBIDDEN_MESSAGE = "Access to this API is not available for your account"
 
 #: A malformed request: LINE's status.
 INVALID = 400

@@ -40,6 +40,7 @@ from .events import (
     SmsReceived,
     UserActed,
     WebhookQueued,
+    to_record,
 )
 from .ids import ulid
 from .machines import consent_machine, message_machine, screen_machine
@@ -56,12 +57,14 @@ JST = timezone(timedelta(hours=9), "JST")
 class Effects:
     """Applies decisions to a :class:`World`; every method logs what it changed."""
 
-    __slots__ = ("world", "_consent", "_lifecycle", "_screens", "_clock", "_append")
+    __slots__ = ("world", "_consent", "_lifecycle", "_screens", "_clock", "_record")
 
     def __init__(self, world: World) -> None:
         self.world = world
         self._clock = world.clock
-        self._append = world.log.append
+        # Events are written as records, ``(EventClass, at, *fields)`` in the class's field order (see
+        # flowsim.engine.events: the log keeps tuples, which the garbage collector stops walking).
+        self._record = world.log.record
         # Lookup tables read off the declared machines (flowsim.engine.compiled): ~0.5 µs a trigger, not ~10.
         # Their models are the engine's own (User, NotificationMessage): states are written by ``assign``.
         self._consent = compiled(consent_machine(), assign)
@@ -72,7 +75,7 @@ class Effects:
 
     def emit(self, event_type: type[Event], **fields: Any) -> None:
         """Append an event stamped with the current simulated time."""
-        self._append(event_type(at=self._clock.now, **fields))
+        self._record(to_record(event_type(at=self._clock.now, **fields)))
 
     def screen(self, user: User, action: str, detail: str = "", **kwargs: Any) -> None:
         """Move the app along the screen machine and log the tap (before its effects).
@@ -85,8 +88,7 @@ class Effects:
             self._screens.fire(action, user, **kwargs)
         except MachineError as exc:  # pragma: no cover - Simulation.do checks first
             raise ActionNotAllowedError(user.id, action, user.screen, []) from exc
-        self._append(UserActed(at=self._clock.now, user=user.id, action=action, screen_before=before,
-                               screen_after=user.screen, detail=detail))
+        self._record((UserActed, self._clock.now, user.id, action, before, user.screen, detail))
 
     # ------------------------------------------------------------------ what people see
 
@@ -99,7 +101,7 @@ class Effects:
         chat_message = trusted(ChatMessage, kind=kind, chat=LINE_CHAT, at=now, text=text,
                                sections=sections, message_id=message_id)
         self._keep_last(user.chats[LINE_CHAT], chat_message)
-        self._append(ChatMessageAppeared(at=now, user=user.id, message=chat_message))
+        self._record((ChatMessageAppeared, now, user.id, chat_message))
 
     def send_pin(self, user: User, purpose: str, number: str) -> None:
         """R17/R19: an SMS with a fresh PIN; the PIN screen accepts it (and, see R18, maybe older ones)."""
@@ -113,7 +115,7 @@ class Effects:
         now = self._clock.now
         sms = trusted(Sms, at=now, number=number, pin=pin, purpose=purpose)
         self._keep_last(user.sms_inbox, sms)
-        self._append(SmsReceived(at=now, user=user.id, sms=sms))
+        self._record((SmsReceived, now, user.id, sms))
 
     def queue_webhook(self, oa_id: str, kind: str, user: User | None = None, **fields: Any) -> None:
         """R25/R27: one webhook event for an official account, with a seeded ``webhookEventId``."""
@@ -126,7 +128,7 @@ class Effects:
         event_id = ulid(int(now.timestamp() * 1000), int.from_bytes(world.id_rng.randbytes(10), "big"))
         event = trusted(WebhookEvent, type=kind, oa=oa_id, at=now, webhook_event_id=event_id, **fields)
         self._keep_last(world.webhooks[oa_id], event)
-        self._append(WebhookQueued(at=now, oa=oa_id, event=event))
+        self._record((WebhookQueued, now, oa_id, event))
 
     def _keep_last(self, items: list[Any], item: Any) -> None:
         items.append(item)
@@ -141,7 +143,7 @@ class Effects:
         old = user.consent
         self._consent.fire("agree" if value == "agreed" else "reject", user)
         if old != user.consent:
-            self._append(ConsentChanged(at=self._clock.now, user=user.id, old=old, new=user.consent, rule=rule))
+            self._record((ConsentChanged, self._clock.now, user.id, old, user.consent, rule))
         if user.consent == "rejected":
             self.discard_pending(user, "consent_rejected", "R21")
         else:
@@ -188,9 +190,14 @@ class Effects:
         """Log and return what the API answers, once the arrival's deciding rule is known."""
         status = answers.status_for(msg.kind, rule)
         error = None if answers.is_accepted(status) else answers.REFUSED_MESSAGE
-        self._append(ApiCalled(at=self._clock.now, oa=msg.oa, message_kind=msg.kind, to=msg.to, status=status,
-                               message_id=msg.id, error=error, rule=rule))
+        self._record((ApiCalled, self._clock.now, msg.oa, msg.kind, msg.to, status, msg.id, error, rule))
         return trusted(SendResult, status=status, message_id=msg.id, error=error)
+
+    def forbid(self, oa_id: str, kind: str, to: str) -> SendResult:
+        """LINE's 403: the account may not use this endpoint; nothing is recorded but the call."""
+        self.emit(ApiCalled, oa=oa_id, message_kind=kind, to=to, status=answers.FORBIDDEN,
+                  error=answers.FORBIDDEN_MESSAGE)
+        return SendResult(status=answers.FORBIDDEN, error=answers.FORBIDDEN_MESSAGE)
 
     def refuse(self, oa_id: str, kind: str, to: str, error: ContentError) -> SendResult:
         """LINE's 400: nothing is recorded but the call."""
@@ -239,8 +246,8 @@ class Effects:
             self.post(user, "setup", msg.id, sections=sections)
         else:
             self.post(user, "phone_auth", msg.id)
-        self._append(MessagePending(at=self._clock.now, message_id=msg.id, user=user.id, oa=msg.oa,
-                                    missing=_sorted(verdict.missing), rule=verdict.rule))
+        self._record((MessagePending, self._clock.now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
+                      verdict.rule))
 
     def deliver(self, msg: NotificationMessage, user: User, rule: str) -> None:
         """Delivery: ``received``, the notification (R24), count (R26), webhook (R25)."""
@@ -255,13 +262,13 @@ class Effects:
             template=msg.template.key if msg.template else None, messages=msg.messages,
         )
         self._keep_last(user.chats.setdefault(oa.id, []), notification)
-        append = self._append
-        append(ChatMessageAppeared(at=now, user=user.id, message=notification))
-        append(MessageDelivered(at=now, message_id=msg.id, user=user.id, oa=oa.id, rule=rule))
+        record = self._record
+        record((ChatMessageAppeared, now, user.id, notification))
+        record((MessageDelivered, now, msg.id, user.id, oa.id, rule))
         day = now.astimezone(JST).date()
         key = (oa.id, msg.kind, day)
         world.counts[key] = total = world.counts.get(key, 0) + 1
-        append(CountIncremented(at=now, oa=oa.id, message_kind=msg.kind, day=day, total=total))
+        record((CountIncremented, now, oa.id, msg.kind, day, total))
         self.queue_webhook(oa.id, "delivery", data=msg.delivery_tag or msg.to)
 
     def discard(self, msg: NotificationMessage, user: User, reason: str, rule: str) -> None:
@@ -298,8 +305,8 @@ class Effects:
                 assign(msg, "rule", verdict.rule)
                 if newly_sms and decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED:
                     self.post(user, "phone_auth", msg.id)
-                self._append(MessagePending(at=self._clock.now, message_id=msg.id, user=user.id, oa=msg.oa,
-                                            missing=_sorted(verdict.missing), rule=verdict.rule))
+                self._record((MessagePending, self._clock.now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
+                              verdict.rule))
 
     def discard_pending(self, user: User, reason: str, rule: str, oa_id: str | None = None) -> None:
         world = self.world

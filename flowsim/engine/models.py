@@ -37,6 +37,7 @@ from .vocabulary import (  # the one vocabulary (re-exported here for the models
     Requirement,
     Screen,
     SetupSection,
+    TemplateAccess,
     WebhookType,
 )
 
@@ -57,6 +58,8 @@ class OfficialAccount(BaseModel):
     channel_secret: str
     access_token: str
     webhook_url: str | None = None
+    #: LINE grants the template endpoint per account: ``not_allowed`` answers 403 to a template send.
+    templates: TemplateAccess = "allowed"
 
 
 class TemplateContent(_Frozen):

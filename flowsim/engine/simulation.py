@@ -57,7 +57,7 @@ from .flows.arrival import arrive
 from .machines import ACTIONS_BY_SCREEN
 from .models import NotificationMessage, OfficialAccount, SendResult, TemplateContent, User, WebhookEvent
 from .rules import describe
-from .vocabulary import LINE_CHAT
+from .vocabulary import LINE_CHAT, TEMPLATE_ACCESS
 from .world import World
 
 __all__ = ["JST", "Simulation"]
@@ -209,8 +209,12 @@ class Simulation:
         token: str | None = None,
         secret: str | None = None,
         webhook: str | None = None,
+        templates: str = "allowed",
     ) -> OfficialAccount:
-        """Add an official account; missing secrets are derived from the seed (deterministic)."""
+        """Add an official account; missing secrets are derived from the seed (deterministic).
+
+        ``templates="not_allowed"``: LINE has not granted it the template endpoint (a template send is 403).
+        """
         arguments.identifier(oa_id, "official account id")
         for what, value in (("name", name), ("token", token), ("secret", secret), ("webhook", webhook)):
             arguments.text(value, what, optional=True)
@@ -226,6 +230,7 @@ class Simulation:
             channel_secret=secret or _derived_hex(self.seed, "secret", oa_id),
             access_token=token or "flowsim-" + _derived_hex(self.seed, "token", oa_id, length=40),
             webhook_url=webhook,
+            templates=templates,
         )
         self.official_accounts[oa_id] = oa
         self.webhooks[oa_id] = []
@@ -301,6 +306,14 @@ class Simulation:
             return self.users[user_id]
         except (KeyError, TypeError):  # TypeError: an unhashable id
             raise UnknownUserError(arguments.lookup_key(user_id, "user id"), self.users) from None
+
+    def set_templates(self, oa_id: str, templates: str) -> OfficialAccount:
+        """Grant (``"allowed"``) or withdraw (``"not_allowed"``) the template endpoint, as LINE's console does."""
+        oa = self.official_account(oa_id)
+        if templates not in TEMPLATE_ACCESS:
+            raise InvalidValueError(f"templates {shown(templates)}; expected one of: {', '.join(TEMPLATE_ACCESS)}")
+        oa.templates = templates  # type: ignore[assignment]
+        return oa
 
     def official_account(self, oa_id: str) -> OfficialAccount:
         try:
@@ -401,8 +414,11 @@ class Simulation:
         body: dict[str, Any] | None = None,
         delivery_tag: str | None = None,
     ) -> SendResult:
-        """``POST /v2/bot/message/pnp/templated/push``: ``to`` and R29/R30 content (400), then arrival (202 or 422)."""
+        """``POST /v2/bot/message/pnp/templated/push``: the account's permission (403), ``to`` and R29/R30
+        content (400), then arrival (202 or 422)."""
         oa = self.official_account(oa_id)
+        if oa.templates != "allowed":
+            return self._effects.forbid(oa.id, "template", to if arguments.is_text(to) else shown(to))
         error = (_bad_destination(to) or check_delivery_tag(delivery_tag)
                  or check_template(template_key, body, oa.country, self.catalogue))
         if error:

@@ -36,6 +36,8 @@ SetupSection = Literal["consent", "phone_auth"]
 WebhookType = Literal["delivery", "follow", "unfollow", "message"]
 #: Why an SMS PIN was sent: to verify the number (R17) or to change it (R19).
 PinPurpose = Literal["verify", "change"]
+#: Whether an official account may use the template endpoint (LINE grants it per account; 403 without).
+TemplateAccess = Literal["allowed", "not_allowed"]
 
 CONSENT_STATES: tuple[str, ...] = get_args(ConsentState)
 CONSENT_SETTINGS: tuple[str, ...] = get_args(ConsentSetting)
@@ -52,6 +54,7 @@ CHAT_KINDS: tuple[str, ...] = get_args(ChatKind)
 REQUIREMENTS: tuple[str, ...] = get_args(Requirement)
 SETUP_SECTIONS: tuple[str, ...] = get_args(SetupSection)
 WEBHOOK_TYPES: tuple[str, ...] = get_args(WebhookType)
+TEMPLATE_ACCESS: tuple[str, ...] = get_args(TemplateAccess)
 
 #: The chat key of the "LINE" system account in ``User.chats``.
 LINE_CHAT = "LINE"

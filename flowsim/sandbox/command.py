@@ -45,6 +45,7 @@ def banner(url: str, box: Any, world: str) -> str:
             f"  channel secret        {info['secret']}",
             f"  webhook URL           {info['webhook'] or '(none: pass --webhook URL, or PATCH /_flowsim/accounts/' + oa + ')'}",
             f"  redelivery            {'on' if info['redelivery'] else 'off'}",
+            f"  templates             {info['templates'].replace('_', ' ')}",
             f'  Configuration(host="{url}", access_token="{info["token"]}")',
             "",
         ]

@@ -12,7 +12,7 @@ No LINE token is needed; requests from anywhere but loopback are refused
 | ``GET /_flowsim/requests`` | recorded requests; filters ``method``, ``path``, ``status``, ``oa``, ``since``, ``limit`` |
 | ``GET /_flowsim/webhooks`` | webhook deliveries with every attempt; filters ``oa``, ``state``, ``type`` |
 | ``POST /_flowsim/webhooks/wait`` | answers once no delivery is in flight (``{"timeout": s}``) |
-| ``PATCH /_flowsim/accounts/{oa}`` | ``{"webhook": url or null, "redelivery": bool}`` |
+| ``PATCH /_flowsim/accounts/{oa}`` | ``{"webhook": url or null, "redelivery": bool, "templates": "allowed"/"not_allowed"}`` |
 | ``POST /_flowsim/reset`` | back to the world as loaded (``{"settings": true}`` also forgets PATCHed settings) |
 | ``GET /_flowsim/health`` | ``{"status": "ok", ...}`` |
 """
@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from flowsim.engine import TEMPLATE_ACCESS
 from flowsim.scenario import ScenarioFileError, StepResult, step_from_data
 
 from . import line
@@ -221,14 +222,17 @@ async def configure(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
     data, problem = await _json(request)
     if problem is not None:
         return 400, problem
-    if not isinstance(data, dict) or not data or set(data) - {"webhook", "redelivery"}:
-        return 400, line.error("Give an object with `webhook` (a URL or null) and/or `redelivery` (true or false)")
+    if not isinstance(data, dict) or not data or set(data) - {"webhook", "redelivery", "templates"}:
+        return 400, line.error("Give an object with `webhook` (a URL or null), `redelivery` (true or false) "
+                               f"and/or `templates` ({' or '.join(TEMPLATE_ACCESS)})")
     webhook = data.get("webhook")
     if "webhook" in data and webhook is not None and not (
             isinstance(webhook, str) and webhook.startswith(("http://", "https://")) and len(webhook) <= 500):
         return 400, line.body_error("webhook", "must be an http(s) URL of at most 500 characters, or null")
     if "redelivery" in data and not isinstance(data["redelivery"], bool):
         return 400, line.body_error("redelivery", "must be true or false")
+    if "templates" in data and data["templates"] not in TEMPLATE_ACCESS:
+        return 400, line.body_error("templates", f"must be one of: {', '.join(TEMPLATE_ACCESS)}")
     sandbox.configure(oa, **data)
     return 200, sandbox.account(oa)
 

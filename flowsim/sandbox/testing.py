@@ -134,7 +134,7 @@ class ControlClient:
             raise AssertionError(f"{answer['in_flight']} webhook(s) still in flight after {timeout} s")
 
     def configure(self, oa: str, **settings: Any) -> dict[str, Any]:
-        """``configure("shop", webhook="http://127.0.0.1:9000/callback", redelivery=True)``."""
+        """``configure("shop", webhook="http://127.0.0.1:9000/callback", redelivery=True, templates="not_allowed")``."""
         return self._call("PATCH", f"/accounts/{oa}", json=settings)
 
     def reset(self, settings: bool = False) -> dict[str, Any]:

@@ -183,9 +183,8 @@ class Sandbox:
         for oa_id in sim.official_accounts:
             oa = sim.official_account(oa_id)
             channel = Channel(oa_id, oa.bot_user_id, oa.channel_secret, oa.webhook_url, self.redelivery)
-            for key, value in self._settings.get(oa_id, {}).items():
-                setattr(channel, key, value)
             self.channels[oa_id] = channel
+            self._apply(oa_id, self._settings.get(oa_id, {}))
             self.tokens[oa.access_token] = oa_id
         self._unsubscribe = subscribe(sim, self._on_events)
 
@@ -215,12 +214,19 @@ class Sandbox:
         self._build()
 
     def configure(self, oa_id: str, **changes: Any) -> Channel:
-        """Change a channel's ``webhook`` (URL or ``None``) or ``redelivery`` (bool)."""
-        channel = self.channels[oa_id]
-        for key, value in changes.items():
-            setattr(channel, key, value)
+        """Change a channel's ``webhook`` (URL or ``None``), ``redelivery`` (bool) or ``templates``
+        (``"allowed"``/``"not_allowed"``: the engine's setting of the official account)."""
+        self._apply(oa_id, changes)
         self._settings.setdefault(oa_id, {}).update(changes)
-        return channel
+        return self.channels[oa_id]
+
+    def _apply(self, oa_id: str, settings: dict[str, Any]) -> None:
+        channel = self.channels[oa_id]
+        for key, value in settings.items():
+            if key == "templates":
+                self.sim.set_templates(oa_id, value)
+            else:
+                setattr(channel, key, value)
 
     def _on_events(self, batch: Batch) -> None:
         for event in batch:
@@ -243,7 +249,7 @@ class Sandbox:
         """What a backend needs to talk to this official account, and what LINE's console shows."""
         oa = self.sim.official_account(oa_id)
         return {"id": oa_id, "name": oa.name, "country": oa.country, "token": oa.access_token,
-                "secret": oa.channel_secret, **self.channels[oa_id].to_dict()}
+                "secret": oa.channel_secret, "templates": oa.templates, **self.channels[oa_id].to_dict()}
 
     def record(self, request_id: str, method: str, path: str, query: str, headers: dict[str, str],
                body: Any) -> RecordedRequest:

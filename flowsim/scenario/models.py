@@ -39,7 +39,7 @@ from typing_extensions import TypedDict
 
 from flowsim.engine import ACTIONS
 from flowsim.engine import INVARIANTS, RULE_IDS
-from flowsim.engine import ConsentSetting, ConsentState, Country, Language, Screen
+from flowsim.engine import ConsentSetting, ConsentState, Country, Language, Screen, TemplateAccess
 
 from .hints import did_you_mean
 from .types import (
@@ -121,6 +121,8 @@ class OfficialAccountSpec(_Model):
     token: Text | None = Field(None, description="Channel access token (HTTP sandbox)")
     secret: Text | None = Field(None, description="Channel secret (HTTP sandbox)")
     webhook: Text | None = Field(None, description="Webhook URL (HTTP sandbox)")
+    templates: TemplateAccess = Field("allowed", description="Whether LINE lets the account send templates "
+                                                             "(not_allowed: a template send is answered 403)")
 
 
 class UserSpec(_Model):

@@ -162,7 +162,7 @@ class ScenarioRun:
             for oa_id, oa in scenario.official_accounts.items():
                 what = f"official account {oa_id!r}"
                 sim.add_official_account(oa_id, oa.name, oa.country, token=oa.token, secret=oa.secret,
-                                         webhook=oa.webhook)
+                                         webhook=oa.webhook, templates=oa.templates)
             for user_id, u in scenario.users.items():
                 what = f"user {user_id!r}"
                 sim.add_user(

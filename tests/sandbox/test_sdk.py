@@ -113,3 +113,53 @@ def test_statistics_ready_after_the_utc9_day_ends_unready_before(line: Any, api:
     assert api.get_pnp_message_statistics("20180330").status == "out_of_service"
     status, body = refused(lambda: api.get_pnp_message_statistics("20260230"))
     assert (status, body.message) == (400, "The value for the 'date' parameter is invalid")
+
+
+# ---------------------------------------------------------------------- 403: an account not allowed templates
+
+SHIPPED = {"to": TO["yuki"], "templateKey": "shipment_completed_ja",
+           "body": {"emphasizedItem": {"itemKey": "date_002_ja", "content": "4月2日"},
+                    "items": [{"itemKey": "number_001_ja", "content": "1234-5678"}]}}
+
+
+def test_403_for_an_account_the_world_does_not_allow_templates() -> None:
+    """`templates: not_allowed` in the world's official_accounts: LINE's 403, its body; flexible still 200."""
+    from flowsim.sandbox.testing import sandbox
+
+    world = {"name": "no templates", "start": "2026-04-01T09:00:00+09:00", "seed": 1,
+             "official_accounts": {"shop": {"name": "Shop", "templates": "not_allowed"}},
+             "users": {"yuki": {"phone": "+819011110004", "consent": "agreed", "sms_verified": "-1d"}}, "steps": [{"expect": {"sent_count": {"shop": {"template": 0}}}}]}
+    with sandbox(world) as box, ApiClient(box.accounts["shop"].configuration()) as client:
+        api = MessagingApi(client)
+        request = PnpTemplatedMessageRequest.from_dict(SHIPPED)
+        status, body = refused(lambda: api.push_templated_messages_by_phone(request, x_line_delivery_tag=TAG))
+        assert (status, body.message, body.details) == (403, "Access to this API is not available for your account",
+                                                         None)
+        assert api.push_messages_by_phone_with_http_info(text(TO["yuki"])).status_code == 200
+        state = box.control.state()
+        assert state["official_accounts"]["shop"]["templates"] == "not_allowed"
+        assert state["official_accounts"]["shop"]["sent_count"] == {"flexible": 1, "template": 0}
+        assert [w["event"]["delivery"]["data"] for w in state["webhooks"]] == [TO["yuki"]]  # none for the 403
+        (recorded,) = box.control.requests(status=403)
+        assert recorded["path"] == "/v2/bot/message/pnp/templated/push" and recorded["oa"] == "shop"
+
+
+def test_403_checked_before_the_body_and_settable_through_the_control_api(line: Any, api: MessagingApi) -> None:
+    """PATCH templates: the setting is the engine's; it survives a reset; a malformed template is 403 too."""
+    line.control.configure("shop", templates="not_allowed")
+    try:
+        status, body = refused(lambda: api.push_templated_messages_by_phone(
+            PnpTemplatedMessageRequest.from_dict(dict(SHIPPED, templateKey="no_such_template"))))
+        assert (status, body.message) == (403, "Access to this API is not available for your account")
+        line.control.reset()
+        assert line.control.state()["official_accounts"]["shop"]["templates"] == "not_allowed"
+        status, _ = refused(lambda: api.push_templated_messages_by_phone(PnpTemplatedMessageRequest.from_dict(SHIPPED)))
+        assert status == 403
+        for bad in ("no", None, ["allowed"]):
+            with pytest.raises(Exception) as caught:
+                line.control.configure("shop", templates=bad)
+            assert caught.value.status == 400  # type: ignore[attr-defined]
+    finally:
+        line.control.configure("shop", templates="allowed")
+    response = api.push_templated_messages_by_phone_with_http_info(PnpTemplatedMessageRequest.from_dict(SHIPPED))
+    assert response.status_code == 202

@@ -332,3 +332,29 @@ def test_a_run_for_a_long_lived_driver_keeps_only_the_last_events():
     assert len(bounded.sim.log) == len(run.sim.log) and len(list(bounded.sim.log)) < 10
     assert len(bounded.sim.messages) <= 6 and len(run.sim.messages) == 30
     assert {m.status for m in bounded.sim.messages.values()} == {"expired"}
+
+
+def test_an_account_not_allowed_templates_gets_403_from_a_template_send():
+    """`templates: not_allowed` in official_accounts: the engine answers 403 (docs/rules.md, "What the API answers")."""
+    header = HEADER.replace("shop: {name: Example Shop}", "shop: {name: Example Shop, templates: not_allowed}")
+    run = run_steps("""\
+      - send:
+          from: shop
+          to: hanako
+          template: {key: shipment_completed_ja}
+      - expect:
+          api: {status: 403, message: not available for your account}
+          sent_count: {shop: {flexible: 0, template: 0}}
+      - {send: {from: shop, to: hanako, text: still fine}}
+      - expect: {api: 200}
+    """, header)
+    assert all(r.ok for r in run.results), "\n".join(r.report() for r in run.results if not r.ok)
+    assert run.sim.official_account("shop").templates == "not_allowed"
+
+
+def test_templates_takes_only_allowed_or_not_allowed():
+    from flowsim.scenario import ScenarioFileError
+
+    with pytest.raises(ScenarioFileError, match="templates"):
+        loads_scenario(HEADER.replace("{name: Example Shop}", "{name: Example Shop, templates: never}")
+                       + "  - {advance: 1m}\n", "t.yaml")
