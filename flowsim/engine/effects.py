@@ -77,6 +77,10 @@ class Effects:
         """Append an event stamped with the current simulated time."""
         self._record(to_record(event_type(at=self._clock.now, **fields)))
 
+    def note(self, event_type: type[Event], *fields: Any) -> None:
+        """Log an event from its fields in ``event_type.record_fields`` order after ``at`` (no keywords: hot paths)."""
+        self._record((event_type, self._clock.now, *fields))
+
     def screen(self, user: User, action: str, detail: str = "", **kwargs: Any) -> None:
         """Move the app along the screen machine and log the tap (before its effects).
 

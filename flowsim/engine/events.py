@@ -12,7 +12,19 @@ about twenty of them per user and the engine builds them from state it has
 already validated, so validation would only add cost (about 3 µs each,
 measured).  They are not ``frozen=True`` either, because a frozen dataclass
 sets each field through ``object.__setattr__`` (2.7 µs against 0.6 µs for a
-five-field event); treat them as read-only.  The payloads they carry (chat messages, SMS, webhook events)
+five-field event); treat them as read-only.
+
+**The log keeps records, readers get events.**  The engine writes each event
+as a *record*, a plain tuple ``(EventClass, at, field, ...)`` in the class's
+field order (:meth:`EventLog.record`), and every read (indexing, iteration,
+:meth:`EventLog.since`, :meth:`EventLog.of_type`, subscribers' batches)
+builds the :class:`Event` objects from them.  Why: a world keeps every event
+it logged, about twenty per user, and a slotted object is one more thing the
+garbage collector walks at every full collection, while a tuple of strings
+and datetimes is untracked by it after its first collection.  At 10,000
+users the full collections were a third of the engine's time (bench/engine.py).
+Consequently two reads of the same entry give equal events, not the same
+object.  The payloads they carry (chat messages, SMS, webhook events)
 are the pydantic models of :mod:`flowsim.models`; :meth:`Event.to_dict`
 gives a JSON-ready form.
 """
@@ -39,8 +51,40 @@ _C = TypeVar("_C")
 
 @dataclass_transform(kw_only_default=True)
 def _event(cls: type[_C]) -> type[_C]:
-    """``@dataclass(slots=True, kw_only=True)``, spelt once (and read as a dataclass by type checkers)."""
-    return dataclass(slots=True, kw_only=True)(cls)
+    """``@dataclass(slots=True, kw_only=True)``, spelt once (and read as a dataclass by type checkers).
+
+    Also notes the class's fields in order (a record's layout) and their slot setters (to build an
+    event from a record without its keyword ``__init__``).
+    """
+    made = dataclass(slots=True, kw_only=True)(cls)
+    names = tuple(f.name for f in dataclasses.fields(made))  # type: ignore[arg-type]
+    made.record_fields = names  # type: ignore[attr-defined]
+    made._setters = tuple(getattr(made, name).__set__ for name in names)  # type: ignore[attr-defined]
+    return made
+
+
+#: One log entry as the log keeps it: ``(EventClass, at, *fields)`` in the class's field order.
+Record = tuple[Any, ...]
+
+
+def from_record(record: Record) -> Event:
+    """The event a record stands for (the inverse of :func:`to_record`)."""
+    cls = record[0]
+    event = _new_object(cls)
+    setters = cls._setters
+    if len(record) != len(setters) + 1:
+        raise ValueError(f"a {cls.__name__} record has {len(setters)} fields, not {len(record) - 1}")
+    for setter, value in zip(setters, record[1:]):
+        setter(event, value)
+    return event  # type: ignore[no-any-return]
+
+
+def to_record(event: Event) -> Record:
+    """The record of an event (what :meth:`EventLog.append` stores)."""
+    return (type(event), *[getattr(event, name) for name in event.record_fields])
+
+
+_new_object = object.__new__
 
 
 @_event
@@ -50,6 +94,9 @@ class Event:
     at: datetime
     #: Discriminator, fixed per subclass.
     kind: ClassVar[str] = "event"
+    #: The field names in order, ``at`` first: the layout of this class's records.
+    record_fields: ClassVar[tuple[str, ...]] = ("at",)
+    _setters: ClassVar[tuple[Callable[[Any, Any], None], ...]] = ()
 
     def describe(self) -> str:
         return self.kind
@@ -344,7 +391,7 @@ class EventLog:
     def __init__(self, keep: int | None = None) -> None:
         if keep is not None and (not isinstance(keep, int) or isinstance(keep, bool) or keep < 1):
             raise InvalidValueError(f"keep must be a positive number of events or None, not {keep!r}")
-        self._events: list[Event] = []
+        self._events: list[Record] = []
         self._offset = 0  # events dropped from the front (bounded logs)
         self._keep = keep
         self._subscribers: list[Subscriber] = []
@@ -359,9 +406,17 @@ class EventLog:
 
     def append(self, event: Event) -> None:
         """Add an event; outside an :meth:`operation` it is a batch of its own."""
-        self._events.append(event)
+        self.record(to_record(event))
+
+    def record(self, record: Record) -> None:
+        """Add an event given as its record ``(EventClass, at, *fields)`` (the engine's way: no object made).
+
+        The fields must be in the class's order (``EventClass.record_fields``);
+        ``tests/engine`` checks every record the engine writes against it.
+        """
+        self._events.append(record)
         if self._depth == 0:
-            self._publish((event,))
+            self._publish((from_record(record),))
             self._trim()
 
     def begin_operation(self) -> None:
@@ -375,7 +430,7 @@ class EventLog:
         self._depth -= 1
         if self._depth == 0:
             if self._subscribers and len(self._events) > self._batch_start:
-                self._publish(tuple(self._events[self._batch_start:]))
+                self._publish(tuple(map(from_record, self._events[self._batch_start:])))
             if self._keep is not None:
                 self._trim()
 
@@ -439,14 +494,14 @@ class EventLog:
         return self._offset + len(self._events)
 
     def __iter__(self) -> Iterator[Event]:
-        return iter(self._events)
+        return map(from_record, self._events)
 
     def __getitem__(self, index: int) -> Event:
         if index < 0:
-            return self._events[index]
+            return from_record(self._events[index])
         if index < self._offset:
             raise IndexError(f"event {index} is no longer kept (the log keeps the last {self._keep})")
-        return self._events[index - self._offset]
+        return from_record(self._events[index - self._offset])
 
     @property
     def first_kept(self) -> int:
@@ -455,7 +510,9 @@ class EventLog:
 
     def since(self, index: int) -> list[Event]:
         """The events from ``index`` on (those still kept, for a bounded log)."""
-        return self._events[max(0, index - self._offset):]
+        return list(map(from_record, self._events[max(0, index - self._offset):]))
 
     def of_type(self, cls: type[E], since: int = 0) -> list[E]:
-        return [e for e in self._events[max(0, since - self._offset):] if isinstance(e, cls)]
+        """The events of type ``cls`` (or a subclass) from ``since`` on; only those are built."""
+        return [from_record(r) for r in self._events[max(0, since - self._offset):]  # type: ignore[misc]
+                if issubclass(r[0], cls)]

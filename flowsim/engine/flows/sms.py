@@ -42,7 +42,7 @@ def enter_pin(fx: Effects, user: User, pin: str) -> None:
     user.pin_challenge = None
     if challenge.purpose == "verify":
         user.sms_verified_at = fx.world.now
-        fx.emit(SmsVerified, user=user.id)
+        fx.note(SmsVerified, user.id)
         fx.recheck(user)
     else:
         fx.change_number(user, challenge.number)
