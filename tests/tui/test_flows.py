@@ -174,9 +174,9 @@ async def test_clock_keys_and_countdowns(empty_dir):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("n")
         status = app.query_one("#status").content.plain
-        assert "m1 ⏳1d00h" in status
+        assert "parcel ⏳1d00h" in status
         await pilot.press("h")
-        assert "m1 ⏳23h00m" in app.query_one("#status").content.plain
+        assert "parcel ⏳23h00m" in app.query_one("#status").content.plain
         await pilot.press("d")
         assert app.session.sim.message("m1").status == "expired"
         assert [s for s in app.session.explored] == [{"advance": "1h"}, {"advance": "1d"}]
