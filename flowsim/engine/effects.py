@@ -62,7 +62,7 @@ class Effects:
     def __init__(self, world: World) -> None:
         self.world = world
         self._clock = world.clock
-        # Events are written as records, ``(EventClass, at, *fields)`` in the class's field order (see
+        # Events are written as records, ``(EventClass.kind, at, *fields)`` in the class's field order (see
         # flowsim.engine.events: the log keeps tuples, which the garbage collector stops walking).
         self._record = world.log.record
         # Lookup tables read off the declared machines (flowsim.engine.compiled): ~0.5 µs a trigger, not ~10.
@@ -79,7 +79,7 @@ class Effects:
 
     def note(self, event_type: type[Event], *fields: Any) -> None:
         """Log an event from its fields in ``event_type.record_fields`` order after ``at`` (no keywords: hot paths)."""
-        self._record((event_type, self._clock.now, *fields))
+        self._record((event_type.kind, self._clock.now, *fields))
 
     def screen(self, user: User, action: str, detail: str = "", **kwargs: Any) -> None:
         """Move the app along the screen machine and log the tap (before its effects).
@@ -92,7 +92,7 @@ class Effects:
             self._screens.fire(action, user, **kwargs)
         except MachineError as exc:  # pragma: no cover - Simulation.do checks first
             raise ActionNotAllowedError(user.id, action, user.screen, []) from exc
-        self._record((UserActed, self._clock.now, user.id, action, before, user.screen, detail))
+        self._record((UserActed.kind, self._clock.now, user.id, action, before, user.screen, detail))
 
     # ------------------------------------------------------------------ what people see
 
@@ -105,7 +105,7 @@ class Effects:
         chat_message = trusted(ChatMessage, kind=kind, chat=LINE_CHAT, at=now, text=text,
                                sections=sections, message_id=message_id)
         self._keep_last(user.chats[LINE_CHAT], chat_message)
-        self._record((ChatMessageAppeared, now, user.id, chat_message))
+        self._record((ChatMessageAppeared.kind, now, user.id, chat_message))
 
     def send_pin(self, user: User, purpose: str, number: str) -> None:
         """R17/R19: an SMS with a fresh PIN; the PIN screen accepts it (and, see R18, maybe older ones)."""
@@ -119,7 +119,7 @@ class Effects:
         now = self._clock.now
         sms = trusted(Sms, at=now, number=number, pin=pin, purpose=purpose)
         self._keep_last(user.sms_inbox, sms)
-        self._record((SmsReceived, now, user.id, sms))
+        self._record((SmsReceived.kind, now, user.id, sms))
 
     def queue_webhook(self, oa_id: str, kind: str, user: User | None = None, **fields: Any) -> None:
         """R25/R27: one webhook event for an official account, with a seeded ``webhookEventId``."""
@@ -132,7 +132,7 @@ class Effects:
         event_id = ulid(int(now.timestamp() * 1000), int.from_bytes(world.id_rng.randbytes(10), "big"))
         event = trusted(WebhookEvent, type=kind, oa=oa_id, at=now, webhook_event_id=event_id, **fields)
         self._keep_last(world.webhooks[oa_id], event)
-        self._record((WebhookQueued, now, oa_id, event))
+        self._record((WebhookQueued.kind, now, oa_id, event))
 
     def _keep_last(self, items: list[Any], item: Any) -> None:
         items.append(item)
@@ -147,7 +147,7 @@ class Effects:
         old = user.consent
         self._consent.fire("agree" if value == "agreed" else "reject", user)
         if old != user.consent:
-            self._record((ConsentChanged, self._clock.now, user.id, old, user.consent, rule))
+            self._record((ConsentChanged.kind, self._clock.now, user.id, old, user.consent, rule))
         if user.consent == "rejected":
             self.discard_pending(user, "consent_rejected", "R21")
         else:
@@ -194,7 +194,7 @@ class Effects:
         """Log and return what the API answers, once the arrival's deciding rule is known."""
         status = answers.status_for(msg.kind, rule)
         error = None if answers.is_accepted(status) else answers.REFUSED_MESSAGE
-        self._record((ApiCalled, self._clock.now, msg.oa, msg.kind, msg.to, status, msg.id, error, rule))
+        self._record((ApiCalled.kind, self._clock.now, msg.oa, msg.kind, msg.to, status, msg.id, error, rule))
         return trusted(SendResult, status=status, message_id=msg.id, error=error)
 
     def forbid(self, oa_id: str, kind: str, to: str) -> SendResult:
@@ -250,7 +250,7 @@ class Effects:
             self.post(user, "setup", msg.id, sections=sections)
         else:
             self.post(user, "phone_auth", msg.id)
-        self._record((MessagePending, self._clock.now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
+        self._record((MessagePending.kind, self._clock.now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
                       verdict.rule))
 
     def deliver(self, msg: NotificationMessage, user: User, rule: str) -> None:
@@ -267,12 +267,12 @@ class Effects:
         )
         self._keep_last(user.chats.setdefault(oa.id, []), notification)
         record = self._record
-        record((ChatMessageAppeared, now, user.id, notification))
-        record((MessageDelivered, now, msg.id, user.id, oa.id, rule))
+        record((ChatMessageAppeared.kind, now, user.id, notification))
+        record((MessageDelivered.kind, now, msg.id, user.id, oa.id, rule))
         day = now.astimezone(JST).date()
         key = (oa.id, msg.kind, day)
         world.counts[key] = total = world.counts.get(key, 0) + 1
-        record((CountIncremented, now, oa.id, msg.kind, day, total))
+        record((CountIncremented.kind, now, oa.id, msg.kind, day, total))
         self.queue_webhook(oa.id, "delivery", data=msg.delivery_tag or msg.to)
 
     def discard(self, msg: NotificationMessage, user: User, reason: str, rule: str) -> None:
@@ -309,7 +309,7 @@ class Effects:
                 assign(msg, "rule", verdict.rule)
                 if newly_sms and decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED:
                     self.post(user, "phone_auth", msg.id)
-                self._record((MessagePending, self._clock.now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
+                self._record((MessagePending.kind, self._clock.now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
                               verdict.rule))
 
     def discard_pending(self, user: User, reason: str, rule: str, oa_id: str | None = None) -> None:
