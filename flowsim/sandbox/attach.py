@@ -4,8 +4,10 @@ The TUI owns the run (its session: the person steps, taps, moves the clock,
 restarts or opens another file); the sandbox serves whatever run the TUI
 has now (:class:`TuiSource`), so a backend's sends land on the phones the
 person is looking at, and what the person taps is what the backend's
-webhooks report.  Each request and each webhook attempt is shown as a
-notification, and the panes are repainted after every request.
+webhooks report.  Each request and each webhook attempt is a row of the
+Requests pane (``flowsim/tui/widgets/requests.py``; key ``x``, the palette,
+the side tabs) as it happens; a refused request and a failed attempt are
+also a notification; the panes are repainted after every request.
 
 Decisions: the clock is the TUI's (frozen for the sandbox: the person's
 clock keys and the control API move it); the world's own steps are the
@@ -50,14 +52,39 @@ def serving_app(world: Path, sock: socket.socket, url: str, webhooks: dict[str, 
 
     gc.disable()  # as `flowsim tui` does: the imports allocate many long-lived objects
     try:
-        from flowsim.tui.app import FlowsimApp
+        from textual.binding import Binding
+        from textual.widgets import Tab, Tabs
+
+        from flowsim.tui.app import PANES, FlowsimApp
+        from flowsim.tui.widgets.requests import RequestLog
     finally:
         gc.enable()
 
     class ServingApp(FlowsimApp):
         # Textual reads CSS_PATH next to the class's own module: point it back at the TUI's.
         CSS_PATH = str(Path(inspect.getfile(FlowsimApp)).with_name(str(FlowsimApp.CSS_PATH)))
+        BINDINGS = [*FlowsimApp.BINDINGS,
+                    Binding("x", "show_pane('requests')", "Requests",
+                            tooltip="The sandbox's requests and webhook attempts, as they happen")]
         sandbox: Sandbox | None = None
+
+        async def on_mount(self) -> None:
+            """The Requests pane: a fourth row on the right (wide), a side tab (narrow)."""
+            main = self.query_one("#main")
+            main.add_class("-serving")
+            pane = RequestLog(id="requests", classes="pane")
+            pane.border_title = "Requests"
+            pane.border_subtitle = url
+            await main.mount(pane)
+            await self.query_one("#side-tabs", Tabs).add_tab(Tab("Requests", id="tab-requests"))
+
+        def action_show_pane(self, pane: str) -> None:
+            self.query_one("#main").set_class(pane == "requests", "-pane-requests")
+            super().action_show_pane(pane)
+
+        def action_next_pane(self) -> None:
+            panes = (*PANES, "requests")
+            self.action_show_pane(panes[(panes.index(self.pane) + 1) % len(panes)])
 
         def on_ready(self) -> None:
             self.sandbox = box = Sandbox(None, source=TuiSource(self), frozen=True, **options)
@@ -92,15 +119,22 @@ def serving_app(world: Path, sock: socket.socket, url: str, webhooks: dict[str, 
             self.refresh_all()
 
         def _show_request(self, entry: RecordedRequest) -> None:
-            said = "" if entry.status < 300 else f" {entry.answer.get('message', '')}"
-            self.notify(f"{entry.method} {entry.path} {entry.oa or '-'} → {entry.status}{said}",
-                        title="LINE API", severity="information" if entry.status < 400 else "warning", timeout=4)
+            said = entry.answer.get("message") if entry.status >= 300 and isinstance(entry.answer, dict) else None
+            self.query_one(RequestLog).add_request(entry.at.astimezone(), entry.method, entry.path, entry.oa,
+                                                   entry.status, said)
+            if entry.status >= 400:
+                self.notify(f"{entry.method} {entry.path} {entry.oa or '-'} → {entry.status} {said or ''}",
+                            title="LINE API", severity="warning", timeout=4)
 
         def _show_attempt(self, delivery: Any, attempt: Any) -> None:
-            result = attempt.status if attempt.error is None else attempt.error
-            again = " (redelivery)" if attempt.redelivery else ""
-            self.notify(f"{delivery.event['type']} → {delivery.channel.oa}{again}: {result}; {delivery.state}",
-                        title="webhook", severity="information" if attempt.ok else "warning", timeout=4)
+            self.query_one(RequestLog).add_attempt(
+                attempt.at.astimezone(), delivery.event["type"], delivery.channel.oa, attempt.number,
+                attempt.redelivery, attempt.status, attempt.error, attempt.ms, delivery.state)
+            if not attempt.ok:
+                result = attempt.status if attempt.error is None else attempt.error
+                again = " (redelivery)" if attempt.redelivery else ""
+                self.notify(f"{delivery.event['type']} → {delivery.channel.oa}{again}: {result}; {delivery.state}",
+                            title="webhook", severity="warning", timeout=4)
             self._repaint_soon()
 
         async def action_quit(self) -> None:
