@@ -29,7 +29,9 @@ from textual.widgets import Header, OptionList, Tab, Tabs
 from flowsim.engine import FlowsimError
 
 from .screens.forms import Confirm, Prompt, SendForm
+from .editing import ExploredStepCommands
 from .session import ScenarioUnavailable, Session, find_scenarios, parse_time
+from .trail import EXPLORED, FILE
 from .widgets.assertions import AssertionPanel
 from .widgets.eventlog import EventLog
 from .widgets.footer import KeyFooter
@@ -105,7 +107,7 @@ def folder_name(folder: Path) -> str:
     return str(absolute)
 
 
-class FlowsimApp(App[None]):
+class FlowsimApp(ExploredStepCommands, App[None]):
     """``flowsim tui [PATH]``."""
 
     CSS_PATH = "flowsim.tcss"
@@ -130,6 +132,10 @@ class FlowsimApp(App[None]):
         Binding("c", "next_chat", "Chat", tooltip="Next chat / SMS / Settings on the phone"),
         Binding("o", "focus_phone", "Phone", tooltip="Keys to the phone: its screen, else the next Set button"),
         Binding("s", "send", "Send", tooltip="An official account sends a message"),
+        Binding("z", "undo", "Undo", tooltip="Take the last explored step back (the run is replayed without it)"),
+        Binding("Z", "redo", "Redo", tooltip="Bring back the run as it was before the last undo, edit or delete"),
+        Binding("E", "edit_step", "Edit step",
+                tooltip="Edit or delete the highlighted explored step (✎); the run is replayed"),
         Binding("ctrl+s", "save", "Save", tooltip="Save the run and explored steps as a scenario"),
         Binding("v", "next_pane", "Pane", tooltip="Next side pane (small terminals)"),
         Binding("l", "show_pane('library')", "Library"),
@@ -313,7 +319,8 @@ class FlowsimApp(App[None]):
         self._repaint_pending = False
         self.refresh_all()
         if self._highlight_after is not None:
-            self.query_one(StepList).highlighted = self._highlight_after
+            steps = self.query_one(StepList)
+            steps.highlighted = steps.row_of((FILE, self._highlight_after))
             self._highlight_after = None
 
     def refresh_all(self) -> None:
@@ -343,7 +350,7 @@ class FlowsimApp(App[None]):
             if shown("events"):
                 self.query_one(EventLog).update_events(session.sim)
             if shown("assertions"):
-                self.query_one(AssertionPanel).show_step(session, steps.highlighted)
+                self.query_one(AssertionPanel).show_step(session, steps.entry_at(steps.highlighted))
             if self.current_path is not None and shown("library"):
                 self.query_one(Library).set_status(self.current_path, session.status())
         self._hold_frames_until_mounted()
@@ -433,9 +440,9 @@ class FlowsimApp(App[None]):
         else:
             self.notify("No failure: end of scenario.", timeout=2)
 
-    def _unless_explored_lost(self, what: str, then: Callable[[], None]) -> None:
-        """Run ``then`` now, or after a yes if it would drop the explored steps (not saved yet)."""
-        count = len(self.session.explored)
+    def _unless_explored_lost(self, what: str, then: Callable[[], None], count: int | None = None) -> None:
+        """Run ``then`` now, or after a yes if it would drop explored steps (``count``, default all; not saved)."""
+        count = len(self.session.explored) if count is None else count
         if not count:
             then()
             return
@@ -464,20 +471,23 @@ class FlowsimApp(App[None]):
         except OSError:
             return None
 
-    def action_jump(self, index: int | None = None) -> None:
+    def action_jump(self, row: int | None = None) -> None:
+        """Make the file step on ``row`` of the steps (default: the highlighted one) the next; an explored
+        step's row opens its edit form instead."""
         steps = self.query_one(StepList)
-        target = steps.highlighted if index is None else index
-        if target is None or target >= len(self.session.steps):
+        entry = steps.entry_at(steps.highlighted if row is None else row)
+        if entry is None:
             return
+        if entry[0] == EXPLORED:
+            self.edit_explored(entry[1])
+            return
+        target = entry[1]
 
         def jump() -> None:
             self._highlight_after = target
             self.session.jump(target)
 
-        if target < self.session.position or self.session.explored:
-            self._unless_explored_lost("Jump", jump)
-        else:
-            jump()
+        self._unless_explored_lost("Jump", jump, self.session.lost_by_jump(target))
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if isinstance(event.option_list, Library):
@@ -489,7 +499,8 @@ class FlowsimApp(App[None]):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         if isinstance(event.option_list, StepList) and self.session is not None:
-            self.query_one(AssertionPanel).show_step(self.session, event.option_index)
+            steps = event.option_list
+            self.query_one(AssertionPanel).show_step(self.session, steps.entry_at(event.option_index))
 
     # ------------------------------------------------------------------ clock
 

@@ -36,8 +36,10 @@ from flowsim.scenario.timeparse import format_duration, parse_duration, parse_ti
 from flowsim.scenario.writer import scenario_data
 
 from .defaults import DEFAULT_WORLD
+from .trail import EXPLORED, FILE, Entry, Replay, replay
 
-__all__ = ["ScenarioUnavailable", "Session", "find_scenarios", "parse_time", "step_kind", "step_label"]
+__all__ = ["ScenarioUnavailable", "Session", "check_step", "find_scenarios", "parse_time", "send_step", "step_kind",
+           "step_label"]
 
 _logger = logging.getLogger(__name__)
 
@@ -143,20 +145,40 @@ class Session:
 
     def restart(self) -> None:
         """A new run of the scenario on a new simulation (observed from now on instead of the old one)."""
+        run = ScenarioRun(self._scenario)
+        self.start = run.sim.now
+        self._explore_seq = 0
+        #: Trails as they were before each undo, edit or delete, newest last (:meth:`redo`).
+        self._redo: list[list[Entry]] = []
+        self._install(run, [], {})
+
+    def _install(self, run: ScenarioRun, trail: list[Entry], results: dict[int, Any]) -> None:
+        """Make ``run`` the one shown and observed (the old simulation is no longer observed)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
-        self.run = ScenarioRun(self._scenario)
-        self.sim: Simulation = self.run.sim
+        self.run = run
+        self.sim: Simulation = run.sim
         self._unsubscribe = self.sim.subscribe(self._notify)
-        self.start = self.sim.now
-        #: Steps executed so far, file steps and explored ones, in order (what "save" writes).
-        self.executed: list[dict[str, Any]] = []
+        #: What ran since the last restart, file steps and explored ones, in order (``trail.py``).
+        self.trail: list[Entry] = trail
         #: Result of each file step by its index.
-        self.results: dict[int, Any] = {}
-        #: Explored steps made since the last restart.
-        self.explored: list[dict[str, Any]] = []
-        self._explore_seq = 0
+        self.results: dict[int, Any] = results
         self._notify(())
+
+    @property
+    def executed(self) -> list[dict[str, Any]]:
+        """Steps executed so far, file steps and explored ones, in the order they ran (what "save" writes)."""
+        return [entry.raw for entry in self.trail]
+
+    @property
+    def explored(self) -> list[dict[str, Any]]:
+        """Explored steps made since the last restart, in the order they ran."""
+        return [entry.raw for entry in self.trail if entry.kind == EXPLORED]
+
+    def rows(self) -> list[Entry]:
+        """The Steps pane's rows: what ran, in order (explored steps where they ran), then the file steps to run."""
+        steps = self.steps
+        return [*self.trail, *(Entry(FILE, index, steps[index]) for index in range(self.position, len(steps)))]
 
     @property
     def steps(self) -> list[dict[str, Any]]:
@@ -186,7 +208,8 @@ class Session:
         index = self.run.position
         result = self.run.step()
         self.results[result.index] = result
-        self.executed.append(copy.deepcopy(self.steps[index]))
+        self.trail.append(Entry(FILE, index, self.steps[index]))
+        self._redo.clear()  # a new step: what undo took back stays taken back
         self._notify(())  # its mark changed, whether or not it logged events
         return result
 
@@ -205,12 +228,30 @@ class Session:
         return None
 
     def jump(self, index: int) -> None:
-        """Make ``index`` the next step: run forward, or restart and run up to it."""
+        """Make ``index`` the next file step: run forward, or back to where it ran.
+
+        Forward runs the file steps in between (the explored steps stay where
+        they ran).  Back replays the trail up to the point where step
+        ``index`` ran: the explored steps made before it stay, those made
+        after it are dropped (:meth:`lost_by_jump` counts them, for the
+        question the app asks first).
+        """
         index = max(0, min(index, len(self.steps)))
-        if index < self.run.position or self.explored:
-            self.restart()
+        if index < self.run.position:
+            self._adopt(self._replay(self.trail[:self._cut(index)]))
+            self._redo.clear()
         while self.run.position < index and not self.run.done:
             self.step()
+
+    def _cut(self, index: int) -> int:
+        """Where file step ``index`` (one that ran) is in the trail."""
+        return next(at for at, entry in enumerate(self.trail) if entry.kind == FILE and entry.index == index)
+
+    def lost_by_jump(self, index: int) -> int:
+        """How many explored steps a jump to file step ``index`` drops (those made after it ran)."""
+        if index >= self.run.position:
+            return 0
+        return sum(1 for entry in self.trail[self._cut(index):] if entry.kind == EXPLORED)
 
     @property
     def passed(self) -> int:
@@ -229,8 +270,8 @@ class Session:
     # ------------------------------------------------------------- explore
 
     def _record(self, raw: dict[str, Any]) -> dict[str, Any]:
-        self.executed.append(raw)
-        self.explored.append(raw)
+        self.trail.append(Entry.explored(raw))
+        self._redo.clear()  # a new step: what undo took back stays taken back
         self._notify(())  # a new explored step (its events, if any, came as their batch)
         return raw
 
@@ -259,19 +300,12 @@ class Session:
     def send(self, oa: str, to: str | None, *, text: str | None = None, template: str | None = None,
              tag: str | None = None):
         """An OA's send from the send form; returns ``(SendResult, step)``."""
-        spec: dict[str, Any] = {"from": oa, "to": to}
-        if template:
-            spec["template"] = {"key": template}
-        else:
-            spec["text"] = text or ""
-        if tag:
-            spec["tag"] = tag
         self._explore_seq += 1
         name = f"explored{self._explore_seq}"
         while name in self.named:
             self._explore_seq += 1
             name = f"explored{self._explore_seq}"
-        raw = {"send": spec, "as": name}
+        raw = send_step(oa, to, text=text, template=template, tag=tag, name=name)
         try:
             step = step_from_data(raw, "send form")
         except ScenarioFileError as exc:
@@ -280,6 +314,65 @@ class Session:
         if not outcome.ok:
             raise ValueError(outcome.error)
         return self.run.named[name], self._record(raw)
+
+    # ------------------------------------------------------------- undo, edit
+
+    def _replay(self, entries: list[Entry]) -> Replay:
+        return replay(self._scenario, self.start, entries, self.trail)
+
+    def _adopt(self, plan: Replay, *, undoable: bool = False) -> None:
+        if plan.base is not self.trail:
+            raise ValueError("the run changed while the change was worked out; do it again")
+        if undoable:
+            self._redo.append(self.trail)
+        self._install(plan.run, plan.entries, plan.results)
+
+    def undo(self) -> dict[str, Any] | None:
+        """Take the last explored step back: the world as it was before it (the trail replayed without it).
+
+        Returns the step (None: there is none).  File steps run after it run
+        again.  Nothing is asked: :meth:`redo` brings it back, until the next
+        step is made.  What another driver did to the simulation (the HTTP
+        sandbox) is not a step, and is not replayed.
+        """
+        at = next((at for at in reversed(range(len(self.trail))) if self.trail[at].kind == EXPLORED), None)
+        if at is None:
+            return None
+        raw = self.trail[at].raw
+        self._adopt(self._replay([*self.trail[:at], *self.trail[at + 1:]]), undoable=True)
+        return raw
+
+    def redo(self) -> bool:
+        """The run as it was before the last undo, edit or delete (False: nothing to bring back)."""
+        if not self._redo:
+            return False
+        plan = self._replay(self._redo.pop())
+        self._install(plan.run, plan.entries, plan.results)
+        return True
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def plan_edit(self, explored_index: int, raw: dict[str, Any] | None) -> Replay:
+        """The run with explored step ``explored_index`` replaced by ``raw`` (None: deleted), not shown yet.
+
+        It is worked out on a new simulation; its ``dropped`` lists the
+        explored steps that no longer run after the change (the edited one
+        first, if it does not run itself).  :meth:`adopt` shows it.
+        """
+        positions = [at for at, entry in enumerate(self.trail) if entry.kind == EXPLORED]
+        at = positions[explored_index]
+        entries = list(self.trail)
+        if raw is None:
+            del entries[at]
+        else:
+            entries[at] = Entry.explored(raw)
+        return self._replay(entries)
+
+    def adopt(self, plan: Replay) -> None:
+        """Show the run ``plan`` (from :meth:`plan_edit`); :meth:`redo` brings back the run before it."""
+        self._adopt(plan, undoable=True)
 
     # ------------------------------------------------------------- save
 
@@ -351,6 +444,31 @@ class Session:
         if not all(result.ok for result in run.run_all()):
             return []
         return covers_of(run)
+
+
+def send_step(oa: str, to: str | None, *, text: str | None = None, template: str | None = None,
+              tag: str | None = None, name: str | None = None) -> dict[str, Any]:
+    """The ``send`` step of the send form's fields (a template key wins over the text)."""
+    spec: dict[str, Any] = {"from": oa, "to": to}
+    if template:
+        spec["template"] = {"key": template}
+    else:
+        spec["text"] = text or ""
+    if tag:
+        spec["tag"] = tag
+    raw: dict[str, Any] = {"send": spec}
+    if name:
+        raw["as"] = name
+    return raw
+
+
+def check_step(raw: dict[str, Any]) -> str | None:
+    """Why ``raw`` is not a step the scenario loader accepts (None: it is), as the loader says it."""
+    try:
+        step_from_data(copy.deepcopy(raw), "edited step")
+    except ScenarioFileError as exc:
+        return exc.message
+    return None
 
 
 def find_scenarios(root: Path) -> list[Path]:

@@ -3,9 +3,13 @@ undo and editing of explored steps — each driven through the keyboard (Textual
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flowsim.tui.app import FlowsimApp
+from flowsim.tui.widgets.assertions import AssertionPanel
 from flowsim.tui.widgets.inspector import Inspector
 from flowsim.tui.widgets.status import StatusLine
+from flowsim.tui.widgets.steps import StepList
 
 from .conftest import text_of
 
@@ -31,3 +35,177 @@ async def test_inspector_and_status_line_call_messages_by_the_scenarios_names(em
         assert "explored1 (m3) " in inspector
         assert "m1 pending" not in inspector
         assert "parcel ⏳1d00h explored1 ⏳1d00h" in text_of(app.query_one(StatusLine))
+
+
+# ---------------------------------------------------------------------- explored steps where they ran
+
+
+def step_rows(app: FlowsimApp) -> list[str]:
+    steps = app.query_one(StepList)
+    return [steps.get_option_at_index(i).prompt.plain for i in range(steps.option_count)]
+
+
+async def test_explored_steps_are_listed_where_they_ran(empty_dir):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "h", "n", "d")
+        await pilot.pause()
+        assert [row[:5] for row in step_rows(app)] == ["✓  1 ", "✎ e1 ", "✓  2 ", "✎ e2 ", "▶  3 "]
+        assert "advance 1h" in step_rows(app)[1] and "advance 1d" in step_rows(app)[3]
+        assert app.query_one(StepList).highlighted == 3  # the step that ran last
+        # the saved file runs them in that order too
+        assert [next(iter(k for k in s if k != "as")) for s in app.session.scenario_dict(with_expect=False)["steps"]] \
+            == ["send", "advance", "send", "advance"]
+
+        app.query_one(StepList).highlighted = 1
+        await pilot.press("a")
+        await pilot.pause()
+        assert "explored step e1" in pane_text(app, AssertionPanel)
+
+        # back to step 2: the explored step made before it stays, the one after it goes (after a question)
+        await pilot.press("p")
+        app.query_one(StepList).highlighted = 2
+        await pilot.press("j")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "Confirm" and "drops 1 explored step" in text_of(
+            app.screen.query_one(".form-title"))
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.session.explored == [{"advance": "1h"}] and app.session.position == 1
+        assert [row[:5] for row in step_rows(app)] == ["✓  1 ", "✎ e1 ", "▶  2 ", "·  3 "]
+        # forward keeps them all, without a question
+        app.query_one(StepList).highlighted = 3
+        await pilot.press("j")
+        await pilot.pause()
+        assert type(app.screen).__name__ != "Confirm"
+        assert app.session.explored == [{"advance": "1h"}] and app.session.position == 2
+
+
+# ---------------------------------------------------------------------- undo, redo, edit, delete
+
+
+def _toasts(app) -> str:
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+async def _flow_b_consent(pilot) -> None:
+    """Hanako's parcel, then Set and Agree by keyboard: two explored steps."""
+    await pilot.press("n", "o", "enter")  # o: the keys on the card's Set; Enter opens the consent screen
+    await pilot.pause()
+    await pilot.press("enter")  # the focus is on Agree
+    await pilot.pause()
+    assert [s["do"] for s in pilot.app.session.explored] == ["open_consent", "agree"]
+
+
+async def test_undo_takes_the_last_explored_step_back_and_redo_brings_it_back(empty_dir):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _flow_b_consent(pilot)
+        old_sim = app.session.sim
+        assert old_sim.user("hanako").consent == "agreed"
+        await pilot.press("z")
+        await pilot.pause()
+        sim = app.session.sim
+        assert sim is not old_sim, "the world is rebuilt by replaying"
+        assert sim.user("hanako").consent == "not_set" and sim.user("hanako").screen == "consent"
+        assert [s["do"] for s in app.session.explored] == ["open_consent"]
+        assert "Took back: do agree (hanako)" in _toasts(app)
+        assert [row[:5] for row in step_rows(app)] == ["✓  1 ", "✎ e1 ", "▶  2 ", "·  3 "]
+        await pilot.press("z", "z")  # the second has nothing to take back: it says so
+        await pilot.pause()
+        assert app.session.explored == [] and app.session.sim.user("hanako").screen == "chats"
+        assert "No explored step to take back." in _toasts(app)
+
+        await pilot.press("Z", "Z")
+        await pilot.pause()
+        assert [s["do"] for s in app.session.explored] == ["open_consent", "agree"]
+        assert app.session.sim.user("hanako").consent == "agreed"
+        await pilot.press("z", "h")  # a new step: what undo took back stays taken back
+        await pilot.press("Z")
+        await pilot.pause()
+        assert app.session.explored == [{"user": "hanako", "do": "open_consent"}, {"advance": "1h"}]
+        assert "Nothing to bring back" in _toasts(app)
+
+
+async def test_edit_an_explored_step_in_its_form_and_the_run_is_replayed(empty_dir):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", "h", "n")
+        steps = app.query_one(StepList)
+        steps.focus()
+        steps.highlighted = 1  # e1: advance 1h
+        await pilot.press("E")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "EditStepForm"
+        field = app.screen.query_one("#edit-value")
+        assert field.value == "1h" and app.screen.focused is field
+        field.value = "2 parsecs"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "EditStepForm", "a bad value keeps the form (and what was typed)"
+        assert "2 parsecs" in text_of(app.screen.query_one("#edit-error"))
+        field.value = "2h"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert type(app.screen).__name__ != "EditStepForm"
+        assert app.session.explored == [{"advance": "2h"}]
+        assert app.session.sim.now - app.session.start == timedelta(hours=2)
+        assert app.session.position == 2 and app.session.passed == 2, "file step 2 ran again after it"
+        assert "advance 2h" in step_rows(app)[1]
+
+        await pilot.press("Z")  # the run before the edit
+        await pilot.pause()
+        assert app.session.explored == [{"advance": "1h"}]
+
+        steps.highlighted = 1
+        await pilot.press("enter")  # Enter on an explored step edits it too
+        await pilot.pause()
+        await pilot.click("#edit-delete")
+        await pilot.pause()
+        assert app.session.explored == [] and app.session.position == 2
+
+
+async def test_editing_a_tap_offers_the_registrys_arguments_and_names_what_a_change_drops(empty_dir, tmp_path):
+    from click.testing import CliRunner
+
+    from flowsim.cli import main
+
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _flow_b_consent(pilot)
+        steps = app.query_one(StepList)
+        steps.highlighted = 2  # e2: do agree
+        await pilot.press("E")
+        await pilot.pause()
+        form = app.screen
+        assert not form.query_one("#edit-arg-pin").display, "agree takes no argument"
+        form.query_one("#edit-do").value = "enter_pin"
+        await pilot.pause()
+        assert form.query_one("#edit-arg-pin").display, "the arguments follow the registry (ACTION_ARGS)"
+        form.query_one("#edit-arg-pin").value = "123456"
+        await pilot.click("#edit-ok")
+        await pilot.pause()
+        assert "It does not run there" in text_of(form.query_one("#edit-error")), "not on the consent screen"
+        form.query_one("#edit-do").value = "reject"
+        await pilot.pause()
+        await pilot.click("#edit-ok")
+        await pilot.pause()
+        assert app.session.sim.user("hanako").consent == "rejected"
+        assert app.session.explored[-1] == {"user": "hanako", "do": "reject"}
+
+        # deleting e1 (the Set tap) leaves e2 with no consent screen: named in a question first
+        steps.highlighted = 1
+        await pilot.press("E")
+        await pilot.pause()
+        await pilot.click("#edit-delete")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "Confirm"
+        assert "do reject (hanako)" in text_of(app.screen.query_one("#confirm-text"))
+        await pilot.press("enter")  # Cancel has the focus: nothing changes
+        await pilot.pause()
+        assert len(app.session.explored) == 2
+
+        app.session.save(tmp_path / "edited.yaml")
+    cli = CliRunner().invoke(main, ["run", str(tmp_path / "edited.yaml")])
+    assert cli.exit_code == 0, cli.output
+    assert "do: reject" in (tmp_path / "edited.yaml").read_text()

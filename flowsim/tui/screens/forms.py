@@ -26,26 +26,13 @@ class SendForm(ModalScreen[dict[str, Any] | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="send-form", classes="form"):
             yield Static("Send a LINE notification message", classes="form-title")
-            yield Label("Official account")
-            yield Select([(name, oa) for oa, name in self.oas.items()], value=next(iter(self.oas)),
-                         allow_blank=False, id="send-oa", compact=True)
-            yield Label("Recipient (user, or a phone number)")
-            yield Input(self.user, id="send-to", compact=True)
-            yield Label("Text (flexible message)")
-            yield Input("Your parcel ships today", id="send-text", compact=True)
-            yield Label("…or a template key (e.g. shipment_completed_ja)")
-            yield Input("", id="send-template", compact=True)
-            yield Label("Delivery tag (optional, 16-100 characters)")
-            yield Input("", id="send-tag", compact=True)
+            yield from send_fields(self.oas, {"to": self.user})
             with Horizontal(classes="form-buttons"):
                 yield Button("Send", id="send-ok", variant="primary", compact=True)
                 yield Button("Cancel", id="send-cancel", compact=True)
 
     def _result(self) -> dict[str, Any]:
-        value = lambda i: self.query_one(f"#{i}", Input).value.strip()  # noqa: E731
-        return {"oa": self.query_one("#send-oa", Select).value, "to": value("send-to"),
-                "text": value("send-text"), "template": value("send-template") or None,
-                "tag": value("send-tag") or None}
+        return send_values(self)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
@@ -54,6 +41,34 @@ class SendForm(ModalScreen[dict[str, Any] | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.dismiss(self._result())
+
+
+def send_fields(oas: dict[str, str], values: dict[str, Any]) -> ComposeResult:
+    """The fields of a send (official account, recipient, text, template key, tag), filled from ``values``.
+
+    Shared by the send form and the form that edits an explored send, so both
+    ask the same questions in the same words.
+    """
+    yield Label("Official account")
+    oa = values.get("oa") if values.get("oa") in oas else next(iter(oas))
+    yield Select([(name, oa_id) for oa_id, name in oas.items()], value=oa, allow_blank=False, id="send-oa",
+                 compact=True)
+    yield Label("Recipient (user, or a phone number)")
+    yield Input(values.get("to") or "", id="send-to", compact=True)
+    yield Label("Text (flexible message)")
+    yield Input(values.get("text", "Your parcel ships today") or "", id="send-text", compact=True)
+    yield Label("…or a template key (e.g. shipment_completed_ja)")
+    yield Input(values.get("template") or "", id="send-template", compact=True)
+    yield Label("Delivery tag (optional, 16-100 characters)")
+    yield Input(values.get("tag") or "", id="send-tag", compact=True)
+
+
+def send_values(screen: ModalScreen[Any]) -> dict[str, Any]:
+    """What :func:`send_fields` hold now: ``oa``, ``to``, ``text``, ``template``, ``tag`` (empty ones None)."""
+    value = lambda i: screen.query_one(f"#{i}", Input).value.strip()  # noqa: E731
+    return {"oa": screen.query_one("#send-oa", Select).value, "to": value("send-to"),
+            "text": value("send-text"), "template": value("send-template") or None,
+            "tag": value("send-tag") or None}
 
 
 class Prompt(ModalScreen[str | None]):

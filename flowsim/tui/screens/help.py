@@ -22,7 +22,9 @@ chat with its system cards (**Set**), the official accounts' chats (the
 and Settings. Everything you do yourself — taps, clock moves, sends — is
 recorded as scenario steps (**explore mode**, marked ✎); *Save* writes them,
 with the world and `expect` steps for the state reached, as a scenario file
-that `flowsim run` passes.
+that `flowsim run` passes. *Undo* takes the last explored step back and
+*Edit step* changes or deletes the highlighted one: the run is replayed
+(*Redo* brings back the run before).
 
 Panes: **Steps** (✓ passed, ✗ failed, ▶ next, · not run, ✎ explored) ·
 **Library** (the `*.yaml` files under PATH) · **Phone** · **Inspector**

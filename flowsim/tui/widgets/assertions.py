@@ -10,6 +10,7 @@ from rich.text import Text
 from flowsim.scenario.runner import show_value
 
 from ..session import step_kind, step_label
+from ..trail import EXPLORED
 from .document import Document
 
 
@@ -29,24 +30,31 @@ class AssertionPanel(Document):
         super().__init__(**kwargs)
         self._signature: tuple[object, ...] | None = None
 
-    def show_step(self, session, index: int | None) -> None:
-        if index is None:
+    def show_step(self, session, entry: tuple[str, int] | None) -> None:
+        """Show ``entry``: ``(FILE, index)`` a file step, ``(EXPLORED, n)`` the n-th explored step (``StepList``)."""
+        if entry is None:
             signature = None
+        elif entry[0] == EXPLORED:
+            explored = session.explored
+            signature = (id(session), entry, id(explored[entry[1]]) if entry[1] < len(explored) else None)
         else:
-            result = session.results.get(index)
-            signature = (id(session), index, id(result))
+            signature = (id(session), entry, id(session.results.get(entry[1])))
         if signature == self._signature:
             return
         self._signature = signature
-        self.show_renderable(self.render_step(session, index))
+        self.show_renderable(self.render_step(session, entry))
 
     @staticmethod
-    def render_step(session, index: int | None):
-        if index is None or index >= len(session.steps) + len(session.explored):
+    def render_step(session, entry: tuple[str, int] | None):
+        if entry is not None and entry[0] == EXPLORED:
+            if entry[1] >= len(session.explored):
+                return Text("No step selected.", style="dim")
+            raw = session.explored[entry[1]]
+            return Text.assemble((f"✎ explored step e{entry[1] + 1} (E: edit)\n",
+                                  "cyan"), yaml.safe_dump(raw, sort_keys=False, allow_unicode=True).strip())
+        index = entry[1] if entry is not None else None
+        if index is None or index >= len(session.steps):
             return Text("No step selected.", style="dim")
-        if index >= len(session.steps):
-            raw = session.explored[index - len(session.steps)]
-            return Text.assemble(("✎ explored step\n", "cyan"), yaml.safe_dump(raw, sort_keys=False).strip())
         raw = session.steps[index]
         result = session.results.get(index)
         head = Text(f"Step {index + 1}: {step_label(raw)}\n", style="bold")
