@@ -1,7 +1,8 @@
 """Sustained ``POST /bot/pnp/push`` against the sandbox, beside a bare Starlette answering ``{}``.
 
 Usage:
-    python bench/sandbox.py [--seconds 60] [--clients 2] [--connections 16] [--channels 8]
+    python bench/sandbox.py [--duration 60] [--clients 2] [--connections 16] [--channels 8] [--every 5]
+                            [--only bare|sandbox] [--tracemalloc] [--profile FILE]
 
 Both servers run in the same run, one after the other, each as one uvicorn
 worker in its own process with the same settings.  The sandbox serves a
@@ -18,6 +19,16 @@ that a client-bound run shows itself.  Printed: requests/s, the share of
 2xx, p50/p99 latency, the server's CPU use (and so its cost per request,
 which is what a busy shared machine does not change much), and its
 memory (RSS) every ``--every`` seconds.
+
+Memory: beside each RSS sample the sandbox's own count of requests
+(``GET /_flowsim/health``) and how full its bounded stores are; the run
+ends with the growth per request once every store is full (RSS in the last
+third of the run against the requests served meanwhile): flat is about
+0 bytes a request.  ``--tracemalloc`` runs the sandbox under tracemalloc,
+takes a snapshot at 1/3 of the run and at its end, and prints what grew
+between them by line and the objects by type (slow: the figures of such a
+run are not speed figures).  ``--profile FILE`` runs the sandbox server
+under cProfile and writes its statistics to FILE (also slow).
 """
 
 from __future__ import annotations
@@ -28,9 +39,11 @@ import json
 import multiprocessing
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -73,11 +86,48 @@ def serve(kind: str, port: int, channels: int) -> None:
         tokens = {oa: box.account(oa)["token"] for oa in box.channels}
         Path(os.environ["BENCH_TOKENS"]).write_text(json.dumps(tokens))
         app = create_app(box)
-    run(app, bind("127.0.0.1", port))
+    if os.environ.get("BENCH_TRACEMALLOC"):
+        _install_snapshots(os.environ["BENCH_TRACEMALLOC"])
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            run(app, bind("127.0.0.1", port))
+        except KeyboardInterrupt:  # the bench stops the server with SIGINT
+            pass
+        finally:
+            profiler.disable()
+            profiler.dump_stats(os.environ["BENCH_PROFILE"])
+        return
+    try:
+        run(app, bind("127.0.0.1", port))
+    except KeyboardInterrupt:
+        pass
 
 
-def start_server(kind: str, port: int, channels: int, tokens_file: Path) -> subprocess.Popen:
-    env = {**os.environ, "BENCH_TOKENS": str(tokens_file)}
+def _install_snapshots(base: str) -> None:
+    """On SIGUSR1: a tracemalloc snapshot and the live objects by type, to ``base-N.snap`` / ``base-N.types.json``."""
+    import gc
+    import tracemalloc
+
+    tracemalloc.start(1)  # one frame: grouped by line, and about half the cost of more
+    taken = [0]
+
+    def snapshot(signum: int, frame: object) -> None:
+        taken[0] += 1
+        gc.collect()
+        tracemalloc.take_snapshot().dump(f"{base}-{taken[0]}.snap")
+        counts = Counter(type(o).__name__ for o in gc.get_objects())
+        Path(f"{base}-{taken[0]}.types.json").write_text(json.dumps(counts))
+        Path(f"{base}-{taken[0]}.done").write_text("")
+
+    signal.signal(signal.SIGUSR1, snapshot)
+
+
+def start_server(kind: str, port: int, channels: int, tokens_file: Path, extra: dict[str, str]) -> subprocess.Popen:
+    env = {**os.environ, "BENCH_TOKENS": str(tokens_file), **extra}
     proc = subprocess.Popen([sys.executable, __file__, "--serve", kind, "--port", str(port),
                              "--channels", str(channels)], env=env)
     deadline = time.monotonic() + 30
@@ -159,10 +209,37 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def health(port: int) -> dict | None:
+    """The sandbox's ``/_flowsim/health`` (its request count and stores), or None (the bare server)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_flowsim/health", timeout=10) as answer:
+            return json.loads(answer.read())
+    except OSError:
+        return None
+
+
+def full(stores: dict) -> bool:
+    return all(s["bound"] is None or s["kept"] >= s["bound"] for s in stores.values())
+
+
+def take_snapshot(server: subprocess.Popen, base: str, n: int) -> None:
+    server.send_signal(signal.SIGUSR1)
+    done = Path(f"{base}-{n}.done")
+    deadline = time.monotonic() + 300
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def measure(kind: str, args: argparse.Namespace, port: int) -> dict:
     tokens_file = Path(f"/tmp/flowsim-bench-tokens-{os.getpid()}.json")
     tokens_file.write_text(json.dumps({f"ch{i}": "bare" for i in range(args.channels)}))
-    server = start_server(kind, port, args.channels, tokens_file)
+    snap_base = f"/tmp/flowsim-bench-{os.getpid()}"
+    extra = {}
+    if kind == "sandbox" and args.tracemalloc:
+        extra["BENCH_TRACEMALLOC"] = snap_base
+    if kind == "sandbox" and args.profile:
+        extra["BENCH_PROFILE"] = str(Path(args.profile).resolve())
+    server = start_server(kind, port, args.channels, tokens_file, extra)
     try:
         time.sleep(0.3)
         tokens = list(json.loads(tokens_file.read_text()).values())
@@ -174,50 +251,129 @@ def measure(kind: str, args: argparse.Namespace, port: int) -> dict:
         for p in procs:
             p.start()
         time.sleep(max(0.0, start_at - time.time()))
-        cpu0, rss = cpu_seconds(server.pid), [(0.0, rss_mb(server.pid))]
+        cpu0 = cpu_seconds(server.pid)
         began = time.monotonic()
+        samples = [sample(server.pid, port, 0.0)]  # (seconds, RSS MB, requests served, stores full)
+        snapped = 0
+        snap_at = args.snapshot_at if args.snapshot_at is not None else args.seconds / 3
         while time.monotonic() - began < args.seconds:
-            time.sleep(min(args.every, args.seconds - (time.monotonic() - began)))
-            rss.append((time.monotonic() - began, rss_mb(server.pid)))
+            time.sleep(max(0.0, min(args.every, args.seconds - (time.monotonic() - began))))
+            samples.append(sample(server.pid, port, time.monotonic() - began))
+            if extra.get("BENCH_TRACEMALLOC") and not snapped and samples[-1][0] >= snap_at:
+                take_snapshot(server, snap_base, 1)
+                snapped = 1
+        if extra.get("BENCH_TRACEMALLOC"):
+            take_snapshot(server, snap_base, 2)
         server_cpu = cpu_seconds(server.pid) - cpu0
         results = [queue.get(timeout=60) for _ in procs]
         for p in procs:
             p.join()
     finally:
-        server.terminate()
-        server.wait(10)
+        server.send_signal(signal.SIGINT)  # uvicorn's clean stop (a profile is written on the way out)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:
+            server.kill()
         tokens_file.unlink(missing_ok=True)
+    if extra.get("BENCH_TRACEMALLOC"):
+        print(tracemalloc_report(snap_base))
     latencies = sorted(x for r in results for x in r[0])
     statuses: Counter = Counter()
     for r in results:
         statuses.update(r[1])
     total = len(latencies)
     return {
+        # a chat is trimmed back to its last KEEP_LINES once it holds twice that (the engine's amortised trim)
+        "chats_full_after": min(args.clients, args.channels) * USERS * 2 * keep_lines(),
         "kind": kind, "requests": total, "rps": total / args.seconds,
         "ok": sum(n for s, n in statuses.items() if 200 <= s < 300) / max(total, 1), "statuses": dict(statuses),
         "p50_ms": latencies[total // 2] * 1000 if total else 0.0,
         "p99_ms": latencies[min(total - 1, int(total * 0.99))] * 1000 if total else 0.0,
         "server_cpu": server_cpu / args.seconds, "client_cpu": sum(r[2] for r in results) / args.seconds,
-        "rss": rss,
+        "rss": [(t, mb) for t, mb, _, _ in samples], "samples": samples,
     }
+
+
+def keep_lines() -> int:
+    sys.path.insert(0, str(ROOT))
+    from flowsim.sandbox.world import KEEP_LINES
+
+    return KEEP_LINES
+
+
+def sample(pid: int, port: int, t: float) -> tuple[float, float, int | None, bool | None]:
+    state = health(port) if port else None
+    if state is None:
+        return (t, rss_mb(pid), None, None)
+    return (t, rss_mb(pid), state["requests"], full(state["stores"]))
+
+
+def growth(samples: list, chats_full_after: int) -> str:
+    """RSS growth per request from the first sample at which every store is full to the end (the sandbox).
+
+    Full: the sandbox's stores at their bound (``/_flowsim/health``) and every
+    simulated chat at its most: the engine trims a chat back to the sandbox's
+    ``KEEP_LINES`` once it holds twice that, and each client process sends
+    round-robin to the users with one channel's token, so a user's chat with a
+    channel peaks after ``USERS * 2 * KEEP_LINES`` sends on that channel.
+    """
+    counted = [s for s in samples if s[2] is not None]
+    if not counted:
+        return ""
+    end = counted[-1]
+    window = [s for s in counted if s[3] and s[2] >= chats_full_after]
+    if len(window) < 2:
+        return (f"  the stores are not full yet (the chats are after {chats_full_after:,} requests): "
+                "run longer (--duration) to see the plateau")
+    first = window[0]
+    served = end[2] - first[2]
+    per = (end[1] - first[1]) * 1024 * 1024 / served if served else 0.0
+    return (f"  once the stores are full: {first[1]:.1f} MB at {first[0]:.0f} s ({first[2]:,} requests) -> "
+            f"{end[1]:.1f} MB at {end[0]:.0f} s ({end[2]:,}): {per:+.1f} bytes a request over {served:,} requests")
+
+
+def tracemalloc_report(base: str, top: int = 15) -> str:
+    import tracemalloc
+
+    first = tracemalloc.Snapshot.load(f"{base}-1.snap")
+    last = tracemalloc.Snapshot.load(f"{base}-2.snap")
+    lines = ["tracemalloc, end against 1/3 of the run: what grew, by line"]
+    for stat in last.compare_to(first, "lineno")[:top]:
+        frame = stat.traceback[0]
+        lines.append(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+8d} blocks  "
+                     f"{stat.size / 1024 / 1024:7.2f} MiB  {frame.filename.split('/site-packages/')[-1]}:{frame.lineno}")
+    before = json.loads(Path(f"{base}-1.types.json").read_text())
+    after = json.loads(Path(f"{base}-2.types.json").read_text())
+    diff = sorted(((after.get(k, 0) - before.get(k, 0), k) for k in set(before) | set(after)), reverse=True)
+    lines.append("live objects (gc-tracked) by type, end against 1/3 of the run:")
+    lines += [f"  {d:+8d} {k} ({after.get(k, 0):,})" for d, k in diff[:top] if d]
+    for suffix in ("-1.snap", "-2.snap", "-1.types.json", "-2.types.json", "-1.done", "-2.done"):
+        Path(base + suffix).unlink(missing_ok=True)
+    return "\n".join(lines)
 
 
 def report(m: dict) -> str:
     statuses = ", ".join(f"{s}: {n}" for s, n in sorted(m["statuses"].items()))
-    memory = " ".join(f"{t:.0f}s {mb:.0f}" for t, mb in m["rss"])
+    memory = " ".join(f"{t:.0f}s {mb:.0f}" + (f" ({n / 1000:.0f}k{'' if full_ else ', filling'})" if n is not None else "")
+                      for t, mb, n, full_ in m["samples"])
     per_core = m["rps"] / m["server_cpu"] if m["server_cpu"] else 0.0
     return (f"{m['kind']:8} {m['rps']:8,.0f} req/s ({per_core:,.0f} per server CPU second)  p50 {m['p50_ms']:6.2f} ms  p99 {m['p99_ms']:6.2f} ms  "
             f"server CPU {m['server_cpu']:.0%}  clients CPU {m['client_cpu']:.0%}  ({statuses})\n"
-            f"         server RSS MB over time: {memory}")
+            f"         server RSS MB over time (requests served; stores filling until full): {memory}\n"
+            f"{growth(m['samples'], m['chats_full_after'])}").rstrip()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--duration", "--seconds", dest="seconds", type=float, default=60.0,
+                        help="seconds of load on each server (default 60; e.g. 10 for a quick look)")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections per client process")
     parser.add_argument("--channels", type=int, default=8, help="official accounts in the sandbox's world")
-    parser.add_argument("--every", type=float, default=10.0, help="seconds between memory samples")
+    parser.add_argument("--every", type=float, default=5.0, help="seconds between memory samples")
+    parser.add_argument("--tracemalloc", action="store_true", help="what grows in the sandbox (slow)")
+    parser.add_argument("--snapshot-at", type=float, help="seconds into the run of the first snapshot (default 1/3)")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the sandbox server into FILE (slow)")
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--only", choices=("bare", "sandbox"))
     parser.add_argument("--serve", choices=("bare", "sandbox"), help=argparse.SUPPRESS)

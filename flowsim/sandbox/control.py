@@ -248,7 +248,8 @@ async def reset(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
 
 async def health(sandbox: Sandbox, request: Request) -> tuple[int, Any]:
     return 200, {"status": "ok", "now": sandbox.sim.now.isoformat(), "clock": sandbox.clock.mode,
-                 "official_accounts": list(sandbox.channels), "webhooks_in_flight": sandbox.sender.in_flight}
+                 "official_accounts": list(sandbox.channels), "webhooks_in_flight": sandbox.sender.in_flight,
+                 "requests": sandbox.request_count, "stores": sandbox.stores()}
 
 
 def control_routes() -> list[Route]:

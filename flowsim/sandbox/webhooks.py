@@ -321,6 +321,16 @@ class WebhookSender:
     def in_flight(self) -> int:
         return self._in_flight
 
+    @property
+    def kept(self) -> int:
+        """Deliveries kept now (every unfinished one, and the newest :attr:`keep` finished)."""
+        return len(self._deliveries)
+
+    @property
+    def total(self) -> int:
+        """Deliveries ever queued since the start (a reset does not restart the count)."""
+        return self._seq
+
     async def wait_idle(self, timeout: float) -> bool:
         """Until nothing is queued, being sent or waiting for a redelivery (or ``timeout``)."""
         try:

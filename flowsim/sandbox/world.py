@@ -19,7 +19,6 @@ and every call into it comes from a request handler or the clock's tick.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections import deque
 from collections.abc import Callable
@@ -150,7 +149,8 @@ class Sandbox:
         self.sender = WebhookSender(retry, webhook_timeout)
         self.requests: deque[RecordedRequest] = deque(maxlen=KEEP_REQUESTS)
         self.journal: deque[tuple[int, Event]] = deque(maxlen=KEEP_EVENTS)
-        self._request_seq = itertools.count(1)
+        #: Requests to the LINE endpoints since the start (a reset does not restart it: ``since`` filters).
+        self._requests_seen = 0
         self._event_seq = 0
         #: Channel settings changed through the control API (they survive a reset).
         self._settings: dict[str, dict[str, Any]] = {}
@@ -242,6 +242,28 @@ class Sandbox:
         """The sequence number of the newest engine event seen (for "events since")."""
         return self._event_seq
 
+    @property
+    def request_count(self) -> int:
+        """How many requests to the LINE endpoints were recorded since the start (the newest one's ``seq``)."""
+        return self._requests_seen
+
+    def stores(self) -> dict[str, dict[str, int | None]]:
+        """What each store that grows with requests holds now, its bound and how many it was ever given.
+
+        ``/_flowsim/health``.  Each keeps the newest ``bound`` (the oldest are
+        forgotten first; webhook deliveries still in flight are always kept);
+        the totals stay exact.  The engine's chats keep :data:`KEEP_LINES`
+        lines each (``Simulation(keep_lines=…)``).
+        """
+        sender = self.sender
+        return {
+            "requests": {"kept": len(self.requests), "bound": self.requests.maxlen, "total": self._requests_seen},
+            "journal": {"kept": len(self.journal), "bound": self.journal.maxlen, "total": self._event_seq},
+            "webhook_deliveries": {"kept": sender.kept, "bound": sender.keep, "total": sender.total,
+                                   "in_flight": sender.in_flight},
+            "messages": {"kept": len(self.sim.messages), "bound": KEEP_EVENTS},  # the engine's (finished ones)
+        }
+
     def events_since(self, position: int) -> list[Event]:
         return [event for seq, event in self.journal if seq > position]
 
@@ -253,7 +275,8 @@ class Sandbox:
 
     def record(self, request_id: str, method: str, path: str, query: str, headers: dict[str, str],
                body: Any) -> RecordedRequest:
-        entry = RecordedRequest(next(self._request_seq), request_id, wall_now(), self.sim.now,
+        self._requests_seen += 1
+        entry = RecordedRequest(self._requests_seen, request_id, wall_now(), self.sim.now,
                                 method, path, query, headers, body)
         self.requests.append(entry)
         return entry

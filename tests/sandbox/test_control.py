@@ -109,3 +109,19 @@ def test_the_control_api_is_loopback_only() -> None:
             return refused.status_code, line_api.status_code, (await insider.get("/_flowsim/health")).status_code
 
     assert asyncio.run(go()) == (403, 401, 200)
+
+
+def test_health_counts_requests_and_shows_each_bounded_store(line: Any) -> None:
+    """Every store that grows with requests is bounded (the oldest dropped first), its total exact."""
+    before = line.control.health()
+    with httpx.Client(base_url=line.url, headers={"Authorization": f"Bearer {line.accounts['shop'].token}"}) as http:
+        for _ in range(3):
+            assert http.post("/bot/pnp/push", json={"to": TO["yuki"], "messages": [
+                {"type": "text", "text": "x"}]}).status_code == 200
+    health = line.control.health()
+    assert health["requests"] == before["requests"] + 3
+    stores = health["stores"]
+    assert set(stores) >= {"requests", "webhook_deliveries", "messages"} and all(s["bound"] for s in stores.values())
+    assert (stores["requests"]["kept"], stores["requests"]["bound"]) == (3, 10_000)  # reset before each test
+    deliveries = stores["webhook_deliveries"]
+    assert deliveries["kept"] == 3 and deliveries["total"] == before["stores"]["webhook_deliveries"]["total"] + 3
