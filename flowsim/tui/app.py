@@ -137,6 +137,8 @@ class FlowsimApp(ExploredStepCommands, App[None]):
         Binding("E", "edit_step", "Edit step",
                 tooltip="Edit or delete the highlighted explored step (✎); the run is replayed"),
         Binding("ctrl+s", "save", "Save", tooltip="Save the run and explored steps as a scenario"),
+        Binding("N", "new_world", "New world", tooltip="A new world to explore: users and accounts from a form "
+                                                        "or a template"),
         Binding("v", "next_pane", "Pane", tooltip="Next side pane (small terminals)"),
         Binding("l", "show_pane('library')", "Library"),
         Binding("i", "show_pane('inspector')", "Inspector"),
@@ -575,6 +577,24 @@ class FlowsimApp(ExploredStepCommands, App[None]):
 
         oas = {oa: a.name for oa, a in sim.official_accounts.items()}
         self.push_screen(SendForm(oas, list(sim.users), self.user_id), done)
+
+    def action_new_world(self) -> None:
+        """A form (``screens/new_world.py``), then the world opens without steps, ready to explore."""
+        from .screens.new_world import NewWorldForm
+        from .world import check_world, templates
+
+        async def open_world(world: dict | None) -> None:
+            if world is not None:
+                await self._use(Session(data=world), None)
+                self.query_one(Library).clear_current()
+                self.notify("Tap, send (s) and move the clock; ctrl+s saves it as a scenario file.",
+                            title=f"New world: {self.session.name}", timeout=5)
+
+        def ask() -> None:
+            form = NewWorldForm(templates(self.session.data, self.session.name), check_world)
+            self.push_screen(form, lambda world: self.call_next(open_world, world))
+
+        self._unless_explored_lost("New world", ask)
 
     def action_save(self) -> None:
         """Ask for a file name (saved relative to the working directory, which the dialog names).

@@ -37,6 +37,7 @@ from flowsim.scenario.writer import scenario_data
 
 from .defaults import DEFAULT_WORLD
 from .trail import EXPLORED, FILE, Entry, Replay, replay
+from .world import PLACEHOLDER_STEP
 
 __all__ = ["ScenarioUnavailable", "Session", "check_step", "find_scenarios", "parse_time", "send_step", "step_kind",
            "step_label"]
@@ -89,11 +90,18 @@ class Session:
     """One open scenario (or the built-in default world) and its run."""
 
     def __init__(self, path: Path | None = None, data: dict[str, Any] | None = None) -> None:
-        """Open the scenario file ``path``, or plain scenario ``data`` (default: the built-in world)."""
+        """Open the scenario file ``path``, or plain scenario ``data`` (default: the built-in world).
+
+        ``data`` without steps is a new world (``world.py``): it is checked as
+        a file with one step would be, and run with none.
+        """
         self.path = Path(path) if path is not None else None
         try:
             if data is None and self.path is not None:
                 self._scenario = load_scenario(self.path)
+            elif data is not None and not data.get("steps"):
+                checked = scenario_from_data({**copy.deepcopy(data), "steps": [PLACEHOLDER_STEP]}, "<new world>")
+                self._scenario = checked.model_copy(update={"steps": []})
             else:
                 self._scenario = scenario_from_data(copy.deepcopy(data or DEFAULT_WORLD), "<default world>")
         except ScenarioFileError as exc:

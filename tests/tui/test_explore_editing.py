@@ -209,3 +209,88 @@ async def test_editing_a_tap_offers_the_registrys_arguments_and_names_what_a_cha
     cli = CliRunner().invoke(main, ["run", str(tmp_path / "edited.yaml")])
     assert cli.exit_code == 0, cli.output
     assert "do: reject" in (tmp_path / "edited.yaml").read_text()
+
+
+# ---------------------------------------------------------------------- a new world
+
+
+async def test_a_new_world_from_the_form_opens_ready_to_explore_and_saves_a_file_flowsim_runs(
+        empty_dir, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from flowsim.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("N")
+        await pilot.pause()
+        form = app.screen
+        assert type(form).__name__ == "NewWorldForm"
+        assert form.rows("world-users")[0] == ("hanako", "+818000001234", "-3y"), "the demo world by default"
+        form.query_one("#world-template").value = "blank"
+        await pilot.pause()
+        assert form.rows("world-users") == [("user1", "+818000000001", "")]
+        assert form.rows("world-oas") == [("shop", "Shop")]
+        await pilot.click("#world-add-user")
+        await pilot.pause()
+        assert app.screen.focused is form.query(".cell-id").last(), "the new row's id has the keys"
+        await pilot.press(*"aki", "tab", *"not a number")
+        form.query_one("#world-name").value = "Two users"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is form, "a refused world keeps the form and what was typed"
+        assert "phone" in text_of(form.query_one("#world-error")).lower()
+        assert form.rows("world-users")[1] == ("aki", "not a number", "")
+        fields = form.query("#world-users .world-row").last().query(".cell-phone, .cell-created")
+        fields.first().value, fields.last().value = "090-1234-5678", "-10d"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is not form
+        session = app.session
+        assert session.name == "Two users" and list(session.sim.users) == ["user1", "aki"] and session.steps == []
+        assert session.sim.user("aki").phone == "+819012345678"
+        assert app.current_path is None
+
+        # ready to explore: a send, a tap, the clock; then saved
+        await pilot.press("s")
+        await pilot.pause()
+        app.screen.query_one("#send-to").value = "aki"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("u", "o", "enter")  # aki's phone: the consent card's Set
+        await pilot.pause()
+        await pilot.press("h")
+        assert [next(iter(k for k in s if k not in ("as", "user"))) for s in session.explored] == \
+            ["send", "do", "advance"]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")  # the proposed name
+        await pilot.pause()
+    (saved,) = tmp_path.glob("*.yaml")
+    text = saved.read_text()
+    assert "aki:" in text and "090-1234-5678" in text and "created: -10d" in text
+    cli = CliRunner().invoke(main, ["run", str(saved)])
+    assert cli.exit_code == 0, cli.output
+
+
+async def test_a_new_world_can_start_from_the_open_scenarios_world_and_asks_before_dropping_explored_steps(
+        empty_dir):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n", "h", "N")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "Confirm", "the explored +1h is not saved"
+        await pilot.press("y")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#world-template").value = "open"
+        await pilot.pause()
+        ken = form.query("#world-users .world-row")[1].query(".cell-phone").first()
+        ken.value = "+818000007777"
+        await pilot.click("#world-ok")
+        await pilot.pause()
+        sim = app.session.sim
+        assert sim.user("ken").phone == "+818000007777"
+        assert sim.user("yui").consent == "agreed", "the template's other settings are kept"
+        assert app.session.explored == [] and app.session.steps == []

@@ -26,7 +26,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from flowsim.engine import ACTION_ARGS, ACTIONS
 
 from ..session import send_step, step_kind, step_label
-from .forms import send_fields, send_values
+from .forms import refused, send_fields, send_values
 
 #: What the form returns for "delete this step".
 DELETE = "delete"
@@ -127,13 +127,8 @@ class EditStepForm(ModalScreen[dict[str, Any] | str | None]):
 
     def _save(self) -> None:
         raw = self.step()
-        problem = self.check(raw)
-        if problem:
-            error = self.query_one("#edit-error", Static)
-            error.update(problem)
-            error.display = True
-            return
-        self.dismiss(raw)
+        if not refused(self.query_one("#edit-error", Static), self.check(raw)):
+            self.dismiss(raw)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

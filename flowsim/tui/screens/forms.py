@@ -71,6 +71,19 @@ def send_values(screen: ModalScreen[Any]) -> dict[str, Any]:
             "tag": value("send-tag") or None}
 
 
+def refused(error: Static, problem: str | None) -> bool:
+    """Show ``problem`` (a form's check refused what it holds) on the form's error line; False if none.
+
+    The form stays open, with everything typed in it.
+    """
+    if not problem:
+        return False
+    error.update(problem)
+    error.display = True
+    error.call_after_refresh(error.scroll_visible)
+    return True
+
+
 class Prompt(ModalScreen[str | None]):
     """One text field; Enter submits, Escape cancels."""
 

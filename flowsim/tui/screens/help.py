@@ -24,7 +24,9 @@ recorded as scenario steps (**explore mode**, marked ✎); *Save* writes them,
 with the world and `expect` steps for the state reached, as a scenario file
 that `flowsim run` passes. *Undo* takes the last explored step back and
 *Edit step* changes or deletes the highlighted one: the run is replayed
-(*Redo* brings back the run before).
+(*Redo* brings back the run before). *New world* opens a world of your
+own — users and official accounts from a small form or a template — to
+explore and save.
 
 Panes: **Steps** (✓ passed, ✗ failed, ▶ next, · not run, ✎ explored) ·
 **Library** (the `*.yaml` files under PATH) · **Phone** · **Inspector**

@@ -41,6 +41,12 @@ class Library(MarkedOptionList):
         text.append(self.display_name(path), style="bold" if path == self.current else "")
         return text
 
+    def clear_current(self) -> None:
+        """No file is open (a new world): the one that was is no longer shown as the current one."""
+        old, self.current = self.current, None
+        if old is not None:
+            self.replace_option_prompt_at_index(self.files.index(old), self._prompt(old))
+
     def set_status(self, path: Path, status: str | None, current: bool | None = None) -> None:
         if path not in self.status:
             return
