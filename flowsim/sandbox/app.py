@@ -135,6 +135,7 @@ def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Requ
         entry = sandbox.record(rid, scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
                                headers, None)
         status, body = await _guarded(sandbox, request, entry, headers)
+        sandbox.collect()
         entry.status, entry.answer = status, body
         for listener in sandbox.request_listeners:
             listener(entry)

@@ -78,6 +78,12 @@ def serving_app(world: Path, sock: socket.socket, url: str, webhooks: dict[str, 
             await main.mount(pane)
             await self.query_one("#side-tabs", Tabs).add_tab(Tab("Requests", id="tab-requests"))
 
+        def refresh_all(self) -> None:
+            """After every change the TUI makes (a tap, a step, a clock key): its webhooks go out."""
+            if self.sandbox is not None:
+                self.sandbox.sync()
+            super().refresh_all()
+
         def action_show_pane(self, pane: str) -> None:
             self.query_one("#main").set_class(pane == "requests", "-pane-requests")
             super().action_show_pane(pane)

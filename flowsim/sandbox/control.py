@@ -57,6 +57,7 @@ def control(handler: Any) -> Any:
             return answer(403, line.error(REMOTE_REFUSED))
         sandbox.sync()
         status, body = await handler(sandbox, request)
+        sandbox.collect()
         return answer(status, body)
 
     return endpoint

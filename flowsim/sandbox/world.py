@@ -11,7 +11,7 @@
   token, secret, webhook URL and redelivery setting) and the
   :class:`~flowsim.sandbox.webhooks.WebhookSender` fed by the engine's
   ``WebhookQueued`` events;
-* the recorded requests and a journal of recent engine events, both bounded.
+* the recorded requests, bounded; the engine's own log (bounded too) says what each step did.
 
 Everything runs on the event loop's thread: the engine is not thread-safe,
 and every call into it comes from a request handler or the clock's tick.
@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from flowsim.engine import Catalogue, Event, WebhookQueued, wall_now
+from flowsim.engine import Catalogue, Event, wall_now
 from flowsim.scenario import Scenario, ScenarioRun
 
 from . import line
-from .observe import Batch, subscribe
+from .observe import webhooks_since
 from .ratelimit import RateLimiter
 from .webhooks import Channel, RetryPolicy, WebhookSender
 
@@ -148,13 +148,12 @@ class Sandbox:
         self.limiter = RateLimiter(rate_limit)
         self.sender = WebhookSender(retry, webhook_timeout)
         self.requests: deque[RecordedRequest] = deque(maxlen=KEEP_REQUESTS)
-        self.journal: deque[tuple[int, Event]] = deque(maxlen=KEEP_EVENTS)
         #: Requests to the LINE endpoints since the start (a reset does not restart it: ``since`` filters).
         self._requests_seen = 0
-        self._event_seq = 0
+        #: How far the engine's log has been read for webhooks (:meth:`collect`).
+        self._log_seen = 0
         #: Channel settings changed through the control API (they survive a reset).
         self._settings: dict[str, dict[str, Any]] = {}
-        self._unsubscribe: Callable[[], None] = lambda: None
         #: Called with each answered request to a LINE endpoint (the CLI's log, the TUI).
         self.request_listeners: list[Callable[[RecordedRequest], None]] = []
         self._build()
@@ -186,14 +185,24 @@ class Sandbox:
             self.channels[oa_id] = channel
             self._apply(oa_id, self._settings.get(oa_id, {}))
             self.tokens[oa.access_token] = oa_id
-        self._unsubscribe = subscribe(sim, self._on_events)
+        self._log_seen = len(sim.log)  # what the world did before it was served is not posted
 
     def sync(self) -> None:
-        """Before serving a request: follow the run source if it changed run, and the clock."""
+        """Before serving a request: follow the run source if it changed run, and the clock; then collect."""
         if self.source is not None and self.source.run is not self.run:
-            self._unsubscribe()
             self._adopt(self.source.run)
         self.clock.sync()
+        self.collect()
+
+    def collect(self) -> None:
+        """Hand the webhook events the engine queued since the last look to the sender, in order.
+
+        Called after every operation the sandbox serves (a request, a control
+        call, the clock's tick) and by the TUI after each change it makes.
+        """
+        events, self._log_seen = webhooks_since(self.sim, self._log_seen)
+        for event in events:
+            self.sender.enqueue(self.channels[event.oa], event.event)
 
     def reset(self, settings: bool = False) -> None:
         """Back to the world as loaded (clock, users, messages, webhooks, recorded requests).
@@ -202,10 +211,8 @@ class Sandbox:
         redelivery) are kept unless ``settings`` (decision: they are the
         backend's console settings, which a test suite sets once).
         """
-        self._unsubscribe()
         self.sender.clear()
         self.requests.clear()
-        self.journal.clear()
         self.limiter.clear()
         if settings:
             self._settings.clear()
@@ -228,19 +235,12 @@ class Sandbox:
             else:
                 setattr(channel, key, value)
 
-    def _on_events(self, batch: Batch) -> None:
-        for event in batch:
-            self._event_seq += 1
-            self.journal.append((self._event_seq, event))
-            if type(event) is WebhookQueued:
-                self.sender.enqueue(self.channels[event.oa], event.event)
-
     # ------------------------------------------------------------------ reading
 
     @property
     def event_position(self) -> int:
-        """The sequence number of the newest engine event seen (for "events since")."""
-        return self._event_seq
+        """The engine log's position now (for "events since")."""
+        return len(self.sim.log)
 
     @property
     def request_count(self) -> int:
@@ -258,14 +258,13 @@ class Sandbox:
         sender = self.sender
         return {
             "requests": {"kept": len(self.requests), "bound": self.requests.maxlen, "total": self._requests_seen},
-            "journal": {"kept": len(self.journal), "bound": self.journal.maxlen, "total": self._event_seq},
             "webhook_deliveries": {"kept": sender.kept, "bound": sender.keep, "total": sender.total,
                                    "in_flight": sender.in_flight},
             "messages": {"kept": len(self.sim.messages), "bound": KEEP_EVENTS},  # the engine's (finished ones)
         }
 
     def events_since(self, position: int) -> list[Event]:
-        return [event for seq, event in self.journal if seq > position]
+        return self.sim.log.since(position)
 
     def account(self, oa_id: str) -> dict[str, Any]:
         """What a backend needs to talk to this official account, and what LINE's console shows."""
