@@ -7,7 +7,7 @@ HTTP, sends to simulated users and gets signed webhooks; a control API under
 Modules:
 
 * :mod:`.line` — LINE's wire vocabulary: paths, error messages, body shape;
-* :mod:`.observe` — the one seam to the engine's observers;
+* :mod:`.observe` — the one seam to what the engine did (the webhook events in its log);
 * :mod:`.world` — :class:`Sandbox`: the scenario run, its clock, tokens, recorded requests;
 * :mod:`.app` — the Starlette application (LINE's endpoints and the control API);
 * :mod:`.webhooks` — the signing, recording, redelivering webhook sender;
