@@ -603,7 +603,7 @@ class FlowsimApp(ExploredStepCommands, App[None]):
         (an existing one, or a name ending in ``/``) gets the proposed name.
         """
         slug = re.sub(r"[^a-z0-9]+", "-", self.session.name.lower()).strip("-") or "scenario"
-        name = f"explored-{slug}.yaml"
+        name = f"explored-{slug.removeprefix('explored-')}.yaml"
 
         def done(value: str | None) -> None:
             if not value or not value.strip():

@@ -408,7 +408,8 @@ class Session:
     def scenario_dict(self, name: str | None = None, with_expect: bool = True) -> dict[str, Any]:
         """The world as it was at the start + the steps run so far + the explored ones."""
         data: dict[str, Any] = {
-            "name": name or f"Explored: {self.name}",
+            # a saved exploration explored again stays "Explored: X", not "Explored: Explored: X"
+            "name": name or f"Explored: {self.name.removeprefix('Explored: ')}",
             "description": f"Saved from flowsim tui ({len(self.explored)} explored step(s))",
             "tags": ["explored"],
         }

@@ -230,8 +230,8 @@ async def test_a_new_world_from_the_form_opens_ready_to_explore_and_saves_a_file
         assert form.rows("world-users")[0] == ("hanako", "+818000001234", "-3y"), "the demo world by default"
         form.query_one("#world-template").value = "blank"
         await pilot.pause()
-        assert form.rows("world-users") == [("user1", "+818000000001", "")]
-        assert form.rows("world-oas") == [("shop", "Shop")]
+        assert form.rows("world-users") == [("user1", "+818000000001", ""), ("", "", "")], "and a row to fill"
+        assert form.rows("world-oas") == [("shop", "Shop"), ("", "")]
         await pilot.click("#world-add-user")
         await pilot.pause()
         assert app.screen.focused is form.query(".cell-id").last(), "the new row's id has the keys"
@@ -241,7 +241,7 @@ async def test_a_new_world_from_the_form_opens_ready_to_explore_and_saves_a_file
         await pilot.pause()
         assert app.screen is form, "a refused world keeps the form and what was typed"
         assert "phone" in text_of(form.query_one("#world-error")).lower()
-        assert form.rows("world-users")[1] == ("aki", "not a number", "")
+        assert form.rows("world-users")[2] == ("aki", "not a number", "")
         fields = form.query("#world-users .world-row").last().query(".cell-phone, .cell-created")
         fields.first().value, fields.last().value = "090-1234-5678", "-10d"
         await pilot.press("enter")
@@ -294,3 +294,14 @@ async def test_a_new_world_can_start_from_the_open_scenarios_world_and_asks_befo
         assert sim.user("ken").phone == "+818000007777"
         assert sim.user("yui").consent == "agreed", "the template's other settings are kept"
         assert app.session.explored == [] and app.session.steps == []
+
+
+def test_a_saved_exploration_explored_again_keeps_one_explored_prefix(tmp_path):
+    from flowsim.tui.session import Session
+
+    first = Session()
+    first.advance("1h")
+    first.save(tmp_path / "explored-default-world.yaml")
+    again = Session(tmp_path / "explored-default-world.yaml")
+    assert again.name == "Explored: Default world"
+    assert again.scenario_dict()["name"] == "Explored: Default world"

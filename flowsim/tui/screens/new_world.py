@@ -1,8 +1,8 @@
 """The new-world form: a name, a template, official accounts (id, name) and users (id, phone, created).
 
-Choosing a template fills the rows with its accounts and users; rows can
-be changed, added (**+ account**, **+ user**) or emptied (a row without an
-id is left out).  **Create** checks the world (``world.check_world``: the
+Choosing a template fills the rows with its accounts and users, and an
+empty row under each; rows can be changed, added (**+ account**, **+ user**)
+or emptied (a row without an id is left out).  **Create** checks the world (``world.check_world``: the
 scenario loader and the simulator's set-up) and stays open with the reason
 when it is refused, so nothing typed is lost.
 """
@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
+from textual.widget import AwaitMount
 from textual.widgets import Button, Input, Label, Select, Static
 
 from ..world import world_from_rows
@@ -58,7 +59,7 @@ class NewWorldForm(ModalScreen[dict[str, Any] | None]):
         self._fill(self.template)
 
     def _fill(self, key: str) -> None:
-        """The rows of template ``key``: its accounts and users."""
+        """The rows of template ``key``: its accounts and users, and an empty row under each to type into."""
         self.template = key
         world = self.templates[key][1]
         for box in self.query(".world-rows"):
@@ -68,14 +69,16 @@ class NewWorldForm(ModalScreen[dict[str, Any] | None]):
         for user_id, spec in (world.get("users") or {}).items():
             spec = spec or {}
             self._add_row("world-users", user_id, spec.get("phone") or "", str(spec.get("created") or ""))
+        # There from the start: keys typed at once land in it (a row the + button mounts takes a moment).
+        self._add_row("world-oas")
+        self._add_row("world-users")
 
-    def _add_row(self, where: str, *values: str) -> Input:
-        """A row of fields at the end of ``where``; returns its first field (the id)."""
+    def _add_row(self, where: str, *values: str) -> tuple[AwaitMount, Input]:
+        """A row of fields at the end of ``where``: its mount, and its first field (the id)."""
         placeholders = ("id", "name") if where == "world-oas" else ("id", "phone number", "created")
         fields = [Input(value, placeholder=hint, compact=True, classes=f"cell-{hint.split()[0]}")
                   for value, hint in zip([*values, "", "", ""], placeholders)]
-        self.query_one(f"#{where}").mount(Horizontal(*fields, classes="world-row"))
-        return fields[0]
+        return self.query_one(f"#{where}").mount(Horizontal(*fields, classes="world-row")), fields[0]
 
     def rows(self, where: str) -> list[tuple[str, ...]]:
         return [tuple(field.value for field in row.query(Input)) for row in self.query_one(f"#{where}").children]
@@ -91,12 +94,13 @@ class NewWorldForm(ModalScreen[dict[str, Any] | None]):
         if event.select.id == "world-template" and event.value != self.template:
             self._fill(str(event.value))
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         button = event.button.id
         if button in ("world-add-oa", "world-add-user"):
-            first = self._add_row("world-oas" if button == "world-add-oa" else "world-users")
-            self.call_after_refresh(first.focus)
+            mounted, first = self._add_row("world-oas" if button == "world-add-oa" else "world-users")
+            await mounted
+            first.focus()  # the keys typed next are the new row's id
         elif button == "world-ok":
             self._create()
         else:
