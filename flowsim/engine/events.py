@@ -64,6 +64,7 @@ def _event(cls: type[_C]) -> type[_C]:
     if kind in _CLASSES:
         raise TypeError(f"two event classes say kind {kind!r}: {_CLASSES[kind].__name__} and {made.__name__}")
     _CLASSES[kind] = made
+    _KINDS_OF.clear()
     return made
 
 
@@ -74,6 +75,8 @@ Record = tuple[Any, ...]
 
 #: Every event class by its ``kind``.
 _CLASSES: dict[str, type[Any]] = {}
+#: The kinds of a class and its subclasses (for :meth:`EventLog.of_type`; cleared when a class is added).
+_KINDS_OF: dict[type[Any], frozenset[str]] = {}
 
 
 def from_record(record: Record) -> Event:
@@ -523,6 +526,8 @@ class EventLog:
 
     def of_type(self, cls: type[E], since: int = 0) -> list[E]:
         """The events of type ``cls`` (or a subclass) from ``since`` on; only those are built."""
-        kinds = {kind for kind, c in _CLASSES.items() if issubclass(c, cls)}
+        kinds = _KINDS_OF.get(cls)
+        if kinds is None:
+            kinds = _KINDS_OF[cls] = frozenset(kind for kind, c in _CLASSES.items() if issubclass(c, cls))
         return [from_record(r) for r in self._events[max(0, since - self._offset):]  # type: ignore[misc]
                 if r[0] in kinds]
