@@ -91,11 +91,14 @@ def load_catalogue(path: str | None) -> Any:
         raise CatalogueProblem(f"{path}: {exc}; expected a {_CATALOGUE}") from None
 
 
-def run_file(path: str, catalogue: Any = None, *, select: Any = None, keep: bool = False) -> Outcome:
+def run_file(path: str, catalogue: Any = None, *, select: Any = None, keep: bool = False,
+             cache: Any = None) -> Outcome:
     """Load and run one scenario file (the unit of ``flowsim run`` and of the benchmark).
 
     ``select`` (a :class:`flowsim.scenario.select.Selection`) may leave the file out: its status
     is then DESELECTED.  ``keep`` keeps the scenario's run in the outcome, for the reports.
+    ``cache`` (a :class:`flowsim.scenario.cache.ScenarioCache`) loads the file instead of
+    ``load_scenario`` when its bytes are known (errors are the same: it loads the others in full).
     """
     from time import perf_counter
 
@@ -104,7 +107,7 @@ def run_file(path: str, catalogue: Any = None, *, select: Any = None, keep: bool
 
     started = perf_counter()
     try:
-        scenario = load_scenario(path)
+        scenario = load_scenario(path) if cache is None else cache.load(path)
     except ScenarioFileError as exc:
         status = INVALID if select is None or select.before_run(path) else DESELECTED
         return Outcome(status, path, path, exc.report(), seconds=perf_counter() - started)
@@ -143,11 +146,14 @@ def failure_report(path: str, name: str, result: Any) -> str:
 
 
 def run_paths(paths: Sequence[str], *, catalogue: Any = None, echo: Callable[[str], None] = echo,
-              progress: bool = False, select: Any = None, reports: Sequence[tuple[str, str]] = ()) -> int:
+              progress: bool = False, select: Any = None, reports: Sequence[tuple[str, str]] = (),
+              cache: Any = None) -> int:
     """What ``flowsim run`` does; returns the exit code.
 
     ``select``: a :class:`flowsim.scenario.select.Selection`; ``reports``: ``(kind, file)`` pairs
-    written at the end, kind ``junit`` or ``html`` (:mod:`flowsim.scenario.report`).
+    written at the end, kind ``junit`` or ``html`` (:mod:`flowsim.scenario.report`); ``cache``: a
+    :class:`flowsim.scenario.cache.ScenarioCache` for these paths (``flowsim run`` makes one unless
+    ``--no-cache``), saved after the files have run.
     """
     problems: list[PathProblem] = []
     try:
@@ -166,16 +172,18 @@ def run_paths(paths: Sequence[str], *, catalogue: Any = None, echo: Callable[[st
     if progress and len(files) >= PROGRESS_THRESHOLD:
         with click.progressbar(files, label="scenarios", file=sys.stderr) as bar:
             for path in bar:
-                outcomes.append(run_file(path, catalogue, select=select, keep=keep))
+                outcomes.append(run_file(path, catalogue, select=select, keep=keep, cache=cache))
         for o in outcomes:
             if o.status in (FAIL, INVALID):
                 echo(o.line)
                 echo(_indent(o.report))
     else:
         for path in files:
-            o = run_file(path, catalogue, select=select, keep=keep)
+            o = run_file(path, catalogue, select=select, keep=keep, cache=cache)
             outcomes.append(o)
             show_outcome(o, echo)
+    if cache is not None:
+        cache.save()
     code = summarise(outcomes, echo, select=select, problems=bool(problems))
     if reports:
         from .report import write_reports
@@ -239,8 +247,12 @@ def _bad_input(command: str, message: str) -> None:
               help="Also write a JUnit XML report (for CI).")
 @click.option("--html", metavar="FILE", type=click.Path(dir_okay=False), default=None,
               help="Also write a self-contained HTML report: the chats as the phone shows them, steps, rules.")
+@click.option("--no-cache", is_flag=True,
+              help="Load every file in full; neither read nor write .flowsim_cache/ (validated files).")
+@click.option("--cache-clear", is_flag=True, help="Empty .flowsim_cache/ before the run (which fills it again).")
 def run(paths: tuple[str, ...], catalogue: str | None, keyword: str | None, tags: tuple[str, ...],
-        rules: tuple[str, ...], watch: bool, junit: str | None, html: str | None) -> None:
+        rules: tuple[str, ...], watch: bool, junit: str | None, html: str | None, no_cache: bool,
+        cache_clear: bool) -> None:
     """Run scenario files (default: scenarios/). Exit 0 all passed, 1 some failed, 2 an invalid file."""
     from .report import ReportProblem, check_report_path
     from .select import Selection, SelectionError
@@ -259,14 +271,20 @@ def run(paths: tuple[str, ...], catalogue: str | None, keyword: str | None, tags
         cat = load_catalogue(catalogue)
     except CatalogueProblem as exc:
         _bad_input("run", str(exc))
+    from .cache import ScenarioCache
+
+    if cache_clear:
+        ScenarioCache.clear()
     if watch:
         from .watch import watch_paths
 
         sys.exit(watch_paths(paths or ("scenarios",), catalogue_path=catalogue, catalogue=cat, select=select,
                              reports=reports))
+    paths = paths or ("scenarios",)
+    cache = None if no_cache else ScenarioCache(paths, catalogue=cat)
     try:
-        code = run_paths(paths or ("scenarios",), catalogue=cat, progress=sys.stdout.isatty(), select=select,
-                         reports=reports)
+        code = run_paths(paths, catalogue=cat, progress=sys.stdout.isatty(), select=select,
+                         reports=reports, cache=cache)
     except KeyboardInterrupt:  # pragma: no cover
         code = 130
     sys.exit(code)
