@@ -282,6 +282,7 @@ def main() -> None:
             for f in files:
                 from_cache.load(f)
             cached.append(clock() - t0)
+            from_cache.close()
             t0 = clock()
             for text in texts:
                 yaml.compose(text, Loader=FastLoader)

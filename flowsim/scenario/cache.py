@@ -241,27 +241,29 @@ class ScenarioCache:
                 blob = fh.read()
         except OSError:
             return {}
+        # Thousands of small models, none of them garbage, that live until the run ends.  Made
+        # with the collector on, or left to it afterwards, they would be walked by every
+        # collection of the run (the first one alone, of all of them at once, costs as much as
+        # reading them).  So they are made with it off and frozen before it is on again: it
+        # skips them (they are freed by reference counting as usual: they hold no cycles) until
+        # :meth:`close` unfreezes them, unless something else had frozen objects before (then
+        # what it froze, and these, stay frozen).
         enabled = gc.isenabled()
-        gc.disable()  # thousands of small models, none of them garbage: collecting while they are made is waste
+        gc.disable()
         try:
             entries = _Unpickler(io.BytesIO(blob)).load()
+            valid = isinstance(entries, dict) and all(
+                isinstance(k, str) and isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], bytes)
+                and isinstance(v[1], Scenario) for k, v in entries.items())
+            if valid:
+                self._frozen = gc.get_freeze_count() == 0
+                gc.freeze()
         except Exception:  # noqa: BLE001 - a corrupt or foreign cache is ignored, whatever it raises
             return {}
         finally:
             if enabled:
                 gc.enable()
-        if not isinstance(entries, dict) or not all(
-                isinstance(k, str) and isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], bytes)
-                and isinstance(v[1], Scenario) for k, v in entries.items()):
-            return {}
-        if gc.get_freeze_count() == 0:
-            # The scenarios live until the run ends: left to the collector, every full collection
-            # during the run would walk them all again (measured: a third of a warm run's time
-            # beyond the engine's).  Frozen, it skips them; they are freed by reference counting
-            # as usual (they hold no cycles), and :meth:`save` unfreezes.
-            gc.freeze()
-            self._frozen = True
-        return entries
+        return entries if valid else {}
 
     def load(self, path: str) -> Scenario:
         """What :func:`~flowsim.scenario.loader.load_scenario` gives, from the cache when the bytes are known."""
@@ -279,11 +281,15 @@ class ScenarioCache:
             self._new[path] = (key, scenario)
         return scenario
 
-    def save(self) -> None:
-        """Write the cache if this run changed it: a file loaded in full, changed, or no longer run."""
+    def close(self) -> None:
+        """The run is over: the collector sees the scenarios again (:meth:`save` calls it; calling it twice is fine)."""
         if self._frozen:
             gc.unfreeze()
             self._frozen = False
+
+    def save(self) -> None:
+        """Write the cache if this run changed it: a file loaded in full, changed, or no longer run."""
+        self.close()
         old = self._old if self._old is not None else {}
         if old.keys() == self._new.keys() and all(old[p][0] == e[0] for p, e in self._new.items()):
             return

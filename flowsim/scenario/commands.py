@@ -169,21 +169,25 @@ def run_paths(paths: Sequence[str], *, catalogue: Any = None, echo: Callable[[st
         return 2
     outcomes: list[Outcome] = []
     keep = bool(reports)
-    if progress and len(files) >= PROGRESS_THRESHOLD:
-        with click.progressbar(files, label="scenarios", file=sys.stderr) as bar:
-            for path in bar:
-                outcomes.append(run_file(path, catalogue, select=select, keep=keep, cache=cache))
-        for o in outcomes:
-            if o.status in (FAIL, INVALID):
-                echo(o.line)
-                echo(_indent(o.report))
-    else:
-        for path in files:
-            o = run_file(path, catalogue, select=select, keep=keep, cache=cache)
-            outcomes.append(o)
-            show_outcome(o, echo)
-    if cache is not None:
-        cache.save()
+    try:
+        if progress and len(files) >= PROGRESS_THRESHOLD:
+            with click.progressbar(files, label="scenarios", file=sys.stderr) as bar:
+                for path in bar:
+                    outcomes.append(run_file(path, catalogue, select=select, keep=keep, cache=cache))
+            for o in outcomes:
+                if o.status in (FAIL, INVALID):
+                    echo(o.line)
+                    echo(_indent(o.report))
+        else:
+            for path in files:
+                o = run_file(path, catalogue, select=select, keep=keep, cache=cache)
+                outcomes.append(o)
+                show_outcome(o, echo)
+        if cache is not None:
+            cache.save()
+    finally:
+        if cache is not None:
+            cache.close()
     code = summarise(outcomes, echo, select=select, problems=bool(problems))
     if reports:
         from .report import write_reports

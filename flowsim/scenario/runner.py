@@ -197,8 +197,12 @@ class ScenarioRun:
     def run_all(self) -> list[StepResult]:
         """Run the remaining steps, stopping after the first that fails; returns their results."""
         out = []
-        while self.position < len(self.steps):
-            result = self.step()
+        steps, results, execute = self.steps, self.results, self._execute
+        while self.position < len(steps):  # what step() does, without a call per step
+            index = self.position
+            self.position = index + 1
+            result = execute(index, steps[index])
+            results.append(result)
             out.append(result)
             if not result.ok:
                 break
@@ -272,14 +276,20 @@ class ScenarioRun:
 
     def _do(self, step: DoStep) -> str:
         """Returns the user who acted (for the step's description)."""
-        user = self._user_of(step)
+        user = step._user or step.user or self._only_user  # _user: resolved by the loader's checks
+        if user is None:
+            raise StepFailed("the step names no user and the scenario has several")
         kwargs: dict[str, Any] = {}
         if step.pin is not None:
             kwargs["pin"] = self._pin(user, step.pin)
-        for arg in ("number", "oa", "text", "value"):
-            value = getattr(step, arg)
-            if value is not None:
-                kwargs[arg] = value
+        if step.number is not None:
+            kwargs["number"] = step.number
+        if step.oa is not None:
+            kwargs["oa"] = step.oa
+        if step.text is not None:
+            kwargs["text"] = step.text
+        if step.value is not None:
+            kwargs["value"] = step.value
         self.sim.do(user, step.do, **kwargs)
         return user
 

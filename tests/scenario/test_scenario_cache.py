@@ -73,6 +73,7 @@ def test_a_cached_scenario_is_the_scenario_the_loader_gives(corpus, tmp_path):
     cache = ScenarioCache([str(corpus)], directory=tmp_path / "cache")
     path = str(corpus / "flow_b.yaml")
     cached, loaded = cache.load(path), load_scenario(path)
+    cache.close()
     assert cache.hits == 1
     assert cached == loaded and cached is not loaded
     assert cached.path == loaded.path == path
@@ -184,11 +185,13 @@ def test_flowsim_run_uses_the_cache_in_the_current_folder_and_its_flags(corpus, 
     assert ScenarioCache(["scenarios"]).file.resolve() == kept[0].resolve()
     cache = ScenarioCache(["scenarios"])
     cache.load(os.path.join("scenarios", "wait.yaml"))
+    cache.close()
     assert cache.hits == 1
     cleared = runner.invoke(main, ["run", "--cache-clear", "scenarios"], catch_exceptions=False)
     assert cleared.output == first.output
-    assert ScenarioCache(["scenarios"])._entries().keys() == {os.path.join("scenarios", "flow_b.yaml"),
-                                                              os.path.join("scenarios", "wait.yaml")}
+    cache = ScenarioCache(["scenarios"])
+    assert cache._entries().keys() == {os.path.join("scenarios", "flow_b.yaml"), os.path.join("scenarios", "wait.yaml")}
+    cache.close()
     ScenarioCache.clear()
     assert not list((tmp_path / ".flowsim_cache" / "scenarios").glob("*.pickle"))
 
@@ -225,10 +228,16 @@ def test_data_folder_runs_the_same_with_and_without_the_cache(tmp_path):
 
 
 def test_gc_is_left_as_it_was(corpus, tmp_path):
+    """The cache's scenarios are frozen (kept from the collector) while the run lasts, then unfrozen."""
     import gc
 
     run(corpus, tmp_path / "cache")
-    frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    cache = ScenarioCache([str(corpus)], directory=tmp_path / "cache")
+    cache.load(str(corpus / "wait.yaml"))
+    assert gc.get_freeze_count() > 0 and gc.isenabled()
+    cache.close()
+    assert gc.get_freeze_count() == 0
     run(corpus, tmp_path / "cache")
-    assert gc.get_freeze_count() == frozen and gc.isenabled()
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
 
