@@ -347,6 +347,18 @@ class Simulation:
         user = self.user(user_id)
         return decide.sms_required(user, self.now if at is None else require_time(at, "at", clock=False))
 
+    def sections_done(self, user_id: str) -> frozenset[str]:
+        """The setup sections (R14) the user has nothing left to do in now: the app shows ✓, not "Set".
+
+        ``consent`` once consent is agreed (R10); ``phone_auth`` while SMS
+        authentication is not required (R11).  One place for the TUI's phone
+        and the HTML report's, so the two cannot disagree.
+        """
+        user = self.user(user_id)
+        return frozenset(section for section, complete in (
+            ("consent", user.consent == "agreed"), ("phone_auth", not decide.sms_required(user, self.now)))
+            if complete)
+
     def sms_exempt_until(self, user_id: str) -> datetime | None:
         """When R11 next requires SMS for this user (the latest exemption's end), or ``None``."""
         user = self.user(user_id)

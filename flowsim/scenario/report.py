@@ -383,8 +383,9 @@ def _phone_html(sim: Any, user_id: str) -> list[str]:
             out.append('<p class="empty">no messages yet</p>')
         if len(messages) > CHAT_ITEMS:
             out.append(f'<p class="empty">… {len(messages) - CHAT_ITEMS} earlier</p>')
+        done = sim.sections_done(user_id)
         for m in messages[-CHAT_ITEMS:]:
-            out += _bubble_html(m, name, user.language, section_text)
+            out += _bubble_html(m, name, user.language, section_text, done)
         out.append("</div></div>")
     out.append('<div class="chat sms"><div class="chat-head"><span class="avatar sms">✉</span>Messages (SMS)</div>'
                '<div class="msgs">')
@@ -398,13 +399,16 @@ def _phone_html(sim: Any, user_id: str) -> list[str]:
     return out
 
 
-def _bubble_html(m: Any, oa_name: str, language: str, section_text: Callable[[str, str], str]) -> list[str]:
+def _bubble_html(m: Any, oa_name: str, language: str, section_text: Callable[[str, str], str],
+                 done: frozenset[str] = frozenset()) -> list[str]:
+    """One chat line as the phone draws it; a setup card's finished sections (``done``) show ✓, not Set."""
     when = f"{m.at:%m-%d %H:%M}"
     if m.kind in ("setup", "phone_auth"):
         title = m.text.split("\n", 1)[0]
         sections = m.sections if m.kind == "setup" else ("phone_auth",)
         rows = "".join(f'<div class="section"><span>{_e(section_text(s, language))}</span>'
-                       f'<span class="set">Set</span></div>' for s in sections)
+                       + ('<span class="set done">✓</span>' if s in done else '<span class="set">Set</span>')
+                       + "</div>" for s in sections)
         return [f'<div class="item"><div class="bubble card"><div class="card-title">{_e(title)}</div>{rows}</div>'
                 f'<span class="when">{when}</span></div>']
     if m.kind == "notification":
@@ -522,6 +526,7 @@ overflow-wrap:anywhere}
 .card-title{font-weight:700;margin-bottom:4px}
 .section{display:flex;justify-content:space-between;align-items:center;gap:8px;border-top:1px solid #eaeef2;padding:5px 0 2px}
 .set{background:var(--green);color:#fff;border-radius:6px;padding:1px 10px;font-weight:600;font-size:12px;flex:none}
+.set.done{background:none;color:var(--green);font-size:15px;padding:0 8px}
 .from{font-weight:700;font-size:12px;margin-bottom:2px;display:flex;flex-wrap:wrap;gap:4px;align-items:center}
 .label-chip{background:#e6f8ed;color:#05873f;border:1px solid #9be0b8;border-radius:4px;padding:0 4px;font-size:10.5px;
 font-weight:600}

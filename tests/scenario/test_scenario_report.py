@@ -145,12 +145,29 @@ def test_the_phone_shows_the_line_chat_the_oa_chat_with_its_label_and_the_sms(pa
     heads = [x for _, _, x in page.having("chat-head")]
     assert heads[:3] == ["LLINE", 'SShop <&> "quoted" shop', "✉Messages (SMS)"]
     assert [x for _, _, x in page.having("label-chip")] == ["Important notification"]
-    assert "Set up to get LINE notification messages" in hanako and hanako.count("Set") >= 3
-    assert [x for _, _, x in page.having("set")] == ["Set", "Set"]  # consent and phone sections
+    assert "Set up to get LINE notification messages" in hanako and "Settings for getting" in hanako
+    # Consent and phone sections, both completed by the end of the run: ✓ as the TUI's phone shows them.
+    assert [x for _, _, x in page.having("set")] == ["✓", "✓"]
     sms = page.having("sms-item")
     assert len(sms) == 1 and "Your verification code is" in sms[0][2]
     pin = page.having("pin")[0][2]
     assert pin.isdigit() and len(pin) == 6
+
+
+def test_a_setup_card_says_set_for_what_is_left_and_a_tick_for_what_is_done(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "half.yaml").write_text(
+        "name: half done\nstart: 2026-04-01T09:00:00+09:00\nofficial_accounts: {shop: {name: Shop}}\n"
+        "users: {hanako: {phone: '+818000001234', created: -400d}}\n"
+        "steps:\n  - send: {from: shop, to: hanako, text: Parcel}\n  - do: open_consent\n  - do: agree\n",
+        encoding="utf-8")
+    out = tmp_path / "r.html"
+    assert invoke("run", str(folder), "--html", str(out)).exit_code == 0
+    parsed = Page()
+    parsed.feed(out.read_text(encoding="utf-8"))
+    # Consent agreed (R10), SMS still needed (R11): the consent row is done, the phone row is not.
+    assert [(x, "done" in a["class"].split()) for _, a, x in parsed.having("set")] == [("✓", True), ("Set", False)]
 
 
 def test_the_rules_each_exercised_and_the_runs_coverage(page):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from textual.widgets import Button
+
 from flowsim.tui.app import FlowsimApp
 from flowsim.tui.widgets.assertions import AssertionPanel
 from flowsim.tui.widgets.inspector import Inspector
@@ -188,7 +190,9 @@ async def test_editing_a_tap_offers_the_registrys_arguments_and_names_what_a_cha
         assert "It does not run there" in text_of(form.query_one("#edit-error")), "not on the consent screen"
         form.query_one("#edit-do").value = "reject"
         await pilot.pause()
-        await pilot.click("#edit-ok")
+        # Pressed, not clicked: hiding the PIN field moves the button, and under load a click could land
+        # where it was before the layout caught up (the handler is the same).
+        form.query_one("#edit-ok", Button).press()
         await pilot.pause()
         assert app.session.sim.user("hanako").consent == "rejected"
         assert app.session.explored[-1] == {"user": "hanako", "do": "reject"}

@@ -562,9 +562,7 @@ class Phone(Vertical):
             app_screen.show(user, available)
         elif is_chat:
             name = sim.official_accounts[self.tab].name if self.tab in sim.official_accounts else "LINE"
-            done = frozenset(section for section, complete in (
-                ("consent", user.consent == "agreed"), ("phone_auth", not sim.sms_required(user.id))) if complete)
-            chat.show(user, self.tab, name, available, done)
+            chat.show(user, self.tab, name, available, sim.sections_done(user.id))
             if self.tab != LINE_CHAT:
                 oa_bar.show(self.tab, set(sim.available_actions(user.id, self.tab)))
         elif self.tab == SMS_TAB:
