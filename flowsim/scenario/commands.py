@@ -14,9 +14,11 @@ and message, since it is a bug to report, not something the file can fix.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Any
 
 import click
@@ -100,11 +102,7 @@ def run_file(path: str, catalogue: Any = None, *, select: Any = None, keep: bool
     ``cache`` (a :class:`flowsim.scenario.cache.ScenarioCache`) loads the file instead of
     ``load_scenario`` when its bytes are known (errors are the same: it loads the others in full).
     """
-    from time import perf_counter
-
-    from .loader import load_scenario
-    from .runner import ScenarioRun
-
+    load_scenario, ScenarioRun = _loading()
     started = perf_counter()
     try:
         scenario = load_scenario(path) if cache is None else cache.load(path)
@@ -138,6 +136,15 @@ def run_file(path: str, catalogue: Any = None, *, select: Any = None, keep: bool
         if not select.after_run(scenario, rules_exercised(run.sim, scenario) if run is not None else ()):
             outcome.status = DESELECTED
     return outcome
+
+
+@functools.cache
+def _loading() -> tuple[Callable[[str], Any], Any]:
+    """The loader and the runner, imported on first use (``flowsim --help`` imports neither)."""
+    from .loader import load_scenario
+    from .runner import ScenarioRun
+
+    return load_scenario, ScenarioRun
 
 
 def failure_report(path: str, name: str, result: Any) -> str:

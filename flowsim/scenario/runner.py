@@ -32,6 +32,7 @@ Decisions where the scenario format (``docs/scenarios.md``) is silent:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -138,13 +139,6 @@ class StepFailed(Exception):
     """Raised inside a step for a problem that is not an engine error (e.g. no SMS for ``pin: last``)."""
 
 
-#: The method that runs each kind of step (``expect`` is checked by ``_expect``).  A table of
-#: names, not of bound methods held by each run: those would make every finished run a
-#: reference cycle, left for the garbage collector instead of being freed at once.
-_HANDLERS: dict[type, str] = {
-    SendStep: "_send", DoStep: "_do", AdvanceStep: "_advance", AdvanceToStep: "_advance_to",
-}
-
 
 class ScenarioRun:
     """A scenario being run: the simulation, the position in the steps, the results so far."""
@@ -232,7 +226,7 @@ class ScenarioRun:
             return self._expect(index, step)
         result = StepResult(index, step._line, step.kind, True, step=step)
         try:
-            result.user = getattr(self, _HANDLERS[type(step)])(step)
+            result.user = _HANDLERS[type(step)](self, step)
         except (FlowsimError, StepFailed) as exc:
             result.ok = False
             result.error = str(exc)
@@ -473,6 +467,15 @@ class ScenarioRun:
         for e in events[start:]:
             lines.append(f"  {e.at.isoformat(timespec='minutes')} {_describe_hook(e)}")
         return lines
+
+
+#: The method that runs each kind of step (``expect`` is checked by ``_expect``).  A table of
+#: the class's functions, not of bound methods held by each run: those would make every
+#: finished run a reference cycle, left for the garbage collector instead of being freed at once.
+_HANDLERS: dict[type, Callable[[ScenarioRun, Any], str | None]] = {
+    SendStep: ScenarioRun._send, DoStep: ScenarioRun._do, AdvanceStep: ScenarioRun._advance,
+    AdvanceToStep: ScenarioRun._advance_to,
+}
 
 
 # ---------------------------------------------------------------------- helpers
