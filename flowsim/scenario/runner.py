@@ -371,7 +371,7 @@ class ScenarioRun:
         seen = self._chat_seen.get(seen_key, 0)
         new = messages[seen:]
         self._chat_seen[seen_key] = len(messages)
-        if len(new) == len(expected) and all(_chat_matches(e, m) for e, m in zip(expected, new)):
+        if len(new) == len(expected) and all(map(_chat_matches, expected, new)):
             return
         out.append(Mismatch(key, list(expected), _chat_actual(expected, new)))
 
@@ -397,7 +397,7 @@ class ScenarioRun:
         seen = self._hook_seen.get(oa_id, 0)
         new = events[seen:]
         self._hook_seen[oa_id] = len(events)
-        if len(new) == len(expected) and all(_hook_matches(e, w) for e, w in zip(expected, new)):
+        if len(new) == len(expected) and all(map(_hook_matches, expected, new)):
             return
         out.append(Mismatch(f"webhooks.{oa_id}", list(expected), _hook_actual(expected, new)))
 
