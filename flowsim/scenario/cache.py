@@ -41,13 +41,19 @@ Decisions (like pytest's ``.pytest_cache``):
   scenario models is ignored (and replaced when the run writes); one that
   cannot be written is skipped, in silence.  Reading it accepts only the
   classes of the scenario models and the ``datetime`` types (a restricted
-  unpickler), so a cache file planted in a project cannot run code.
+  unpickler), so a cache file planted in a project cannot run code; and it is
+  signed (HMAC-SHA256) with a key kept in the user's own cache folder
+  (``~/.cache/flowsim/scenario-cache.key``, made on first use), so a cache
+  file that comes with a checkout, or was changed, is not trusted: it
+  cannot make a run pass a file that fails.  Where no key can be kept, no
+  cache is written.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import hmac
 import io
 import json
 import os
@@ -238,9 +244,13 @@ class ScenarioCache:
             with open(self.file, "rb") as fh:
                 if fh.read(len(self.header)) != self.header:
                     return {}
+                signature = fh.read(_SIGNATURE_BYTES)
                 blob = fh.read()
         except OSError:
             return {}
+        key = signing_key()
+        if key is None or not hmac.compare_digest(signature, _sign(key, self.header, blob)):
+            return {}  # written on another machine, or by another user, or changed since: not trusted
         # Thousands of small models, none of them garbage, that live until the run ends.  Made
         # with the collector on, or left to it afterwards, they would be walked by every
         # collection of the run (the first one alone, of all of them at once, costs as much as
@@ -317,6 +327,9 @@ class ScenarioCache:
         return out.getvalue()
 
     def _write(self, blob: bytes) -> None:
+        key = signing_key()
+        if key is None:
+            return  # nothing to sign with: a cache no run could trust
         folder = self.file.parent
         if not self.directory.is_dir():
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -333,6 +346,7 @@ class ScenarioCache:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(self.header)
+                fh.write(_sign(key, self.header, blob))
                 fh.write(blob)
             os.replace(tmp, self.file)
         except BaseException:
@@ -342,6 +356,47 @@ class ScenarioCache:
                 pass
             raise
         _prune(folder, keep=MAX_FILES)
+
+
+#: An HMAC-SHA256 of the header and the pickle, after the header.
+_SIGNATURE_BYTES = 32
+
+
+def _sign(key: bytes, header: bytes, blob: bytes) -> bytes:
+    return hmac.new(key, header + blob, hashlib.sha256).digest()
+
+
+def key_path() -> Path:
+    """Where the signing key lives: the user's cache folder (``$XDG_CACHE_HOME``, else ``~/.cache``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "flowsim" / "scenario-cache.key"
+
+
+def signing_key() -> bytes | None:
+    """This user's secret that signs cache files, made on first use (None if it cannot be kept).
+
+    A cache file is a project's file: it could come with a checkout (committed
+    by mistake, or on purpose to make ``flowsim run`` pass files that fail).
+    Signed with a key that never leaves the user's own cache folder, a cache
+    file is trusted only where it was written.
+    """
+    path = key_path()
+    try:
+        key = path.read_bytes()
+        if len(key) == _SIGNATURE_BYTES:
+            return key
+    except OSError:
+        pass
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")  # mode 0600
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(os.urandom(_SIGNATURE_BYTES))
+        os.replace(tmp, path)  # two runs making one at once: the last wins, the other's cache is redone
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == _SIGNATURE_BYTES else None
 
 
 def _prune(folder: Path, keep: int) -> None:

@@ -40,6 +40,12 @@ FLOW_B = HEADER.replace("created: -3y", "created: -400d") + """\
 """
 
 
+@pytest.fixture(autouse=True)
+def own_key_folder(tmp_path_factory, monkeypatch):
+    """The signing key in a folder of the test's, not the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg")))
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     folder = tmp_path / "scenarios"
@@ -132,23 +138,34 @@ def test_a_file_without_start_is_not_kept(corpus, tmp_path):
     assert (code, cache.hits, cache.misses) == (0, 2, 1)
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "header only", "foreign pickle", "other header",
-                                    "not a dict"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "header only", "signed foreign pickle", "other header",
+                                    "signed, not a dict", "another key", "changed after signing"])
 def test_a_damaged_or_foreign_cache_is_ignored_and_replaced(corpus, tmp_path, damage):
     cache_dir = tmp_path / "cache"
     _, expected, cache = run(corpus, cache_dir)
     good = cache.file.read_bytes()
     header = cache.header
+    blob = good[len(header) + 32:]
     planted = tmp_path / "planted"
+    key = cache_module.signing_key()
+    assert key is not None
+
+    def signed(content: bytes, with_key: bytes = key) -> bytes:
+        return header + cache_module._sign(with_key, header, content) + content
+
+    assert signed(blob) == good
     damaged = {
         "garbage": header + os.urandom(200),
         "truncated": good[: len(good) // 2],
         "header only": header,
-        # A pickle that would run a command: the cache's reader accepts only the scenario models.
-        "foreign pickle": header + pickle.dumps(
-            {str(corpus / "wait.yaml"): (b"x", _Evil(str(planted)))}),
+        # Even signed with the right key, a pickle that would run a command is refused: the
+        # cache's reader accepts only the scenario models.
+        "signed foreign pickle": signed(pickle.dumps({str(corpus / "wait.yaml"): (b"x", _Evil(str(planted)))})),
         "other header": MAGIC + b"0" * 40 + good[len(header):],
-        "not a dict": header + pickle.dumps([1, 2, 3]),
+        "signed, not a dict": signed(pickle.dumps([1, 2, 3])),
+        # A cache made elsewhere (committed with a checkout) is not trusted here.
+        "another key": signed(blob, os.urandom(32)),
+        "changed after signing": good[:-1] + bytes([good[-1] ^ 1]),
     }[damage]
     cache.file.write_bytes(damaged)
     code, lines, cache = run(corpus, cache_dir)
@@ -163,6 +180,23 @@ class _Evil:
 
     def __reduce__(self):
         return (Path.touch, (Path(self.path),))
+
+
+def test_the_key_is_the_users_own_and_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    key = cache_module.signing_key()
+    path = tmp_path / "xdg" / "flowsim" / "scenario-cache.key"
+    assert key is not None and len(key) == 32 and path.read_bytes() == key
+    assert path.stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert cache_module.signing_key() == key
+
+
+def test_without_a_key_no_cache_is_written_and_the_run_is_the_same(corpus, tmp_path, monkeypatch):
+    blocker = tmp_path / "not a folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    code, lines, cache = run(corpus, tmp_path / "cache")
+    assert code == 0 and lines[-1] == "2 passed, 0 failed" and not cache.file.exists()
 
 
 def test_an_unwritable_cache_is_no_error(corpus, tmp_path):
