@@ -442,15 +442,19 @@ class FlowsimApp(ExploredStepCommands, App[None]):
         else:
             self.notify("No failure: end of scenario.", timeout=2)
 
-    def _unless_explored_lost(self, what: str, then: Callable[[], None], count: int | None = None) -> None:
-        """Run ``then`` now, or after a yes if it would drop explored steps (``count``, default all; not saved)."""
+    def _unless_explored_lost(self, what: str, then: Callable[[], None], count: int | None = None,
+                              yes: str | None = None) -> None:
+        """Run ``then`` now, or after a yes if it would drop explored steps (``count``, default all; not saved).
+
+        ``what`` starts the question's title; ``yes`` labels its button (default ``what``).
+        """
         count = len(self.session.explored) if count is None else count
         if not count:
             then()
             return
         self.push_screen(Confirm(f"{what} drops {count} explored step{'s' if count > 1 else ''}",
                                  "The steps you made yourself belong to this run and are not saved "
-                                 "(ctrl+s saves them). Drop them?", what),
+                                 "(ctrl+s saves them). Drop them?", yes or what),
                          lambda yes: then() if yes else None)
 
     def action_restart(self) -> None:
@@ -495,7 +499,10 @@ class FlowsimApp(ExploredStepCommands, App[None]):
         if isinstance(event.option_list, Library):
             index = int(event.option.id) if event.option.id is not None else None
             if index is not None:
-                await self.open_scenario(self.files[index])
+                path = self.files[index]
+                # another file (or this one again) is a new session: its explored steps would be gone
+                self._unless_explored_lost(f"Opening {path.name}", lambda: self.call_next(self.open_scenario, path),
+                                           yes="Open")
         elif isinstance(event.option_list, StepList):
             self.action_jump(event.option_index)
 

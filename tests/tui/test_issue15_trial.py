@@ -1,0 +1,57 @@
+"""Issue 15, the new-user trial: the TUI never loses work, and the keys stay on the phone."""
+
+from __future__ import annotations
+
+from flowsim.tui.app import FlowsimApp
+from flowsim.tui.widgets.library import Library
+
+from .conftest import SCENARIOS, text_of
+
+FLOW_B = SCENARIOS / "flow_b"
+
+
+def _toasts(app) -> str:
+    return "\n".join(f"{n.title}: {n.message}" for n in app._notifications)
+
+
+async def _open_in_library(pilot, name: str) -> None:
+    library = pilot.app.query_one(Library)
+    library.focus()
+    library.highlighted = [p.name for p in library.files].index(name)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def _send(pilot) -> None:
+    """``s``, Enter: the form's proposed send (an explored step)."""
+    await pilot.press("s")
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------------- 1. another file from the Library
+
+
+async def test_opening_another_file_from_the_library_asks_before_dropping_explored_steps():
+    app = FlowsimApp(FLOW_B)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_in_library(pilot, "flow_b_consent_then_sms.yaml")
+        assert app.current_path.name == "flow_b_consent_then_sms.yaml"
+        await _send(pilot)
+        assert len(app.session.explored) == 1
+        app.query_one(Library).focus()
+        await pilot.press("down", "enter")  # flow_b_reject.yaml
+        await pilot.pause()
+        assert type(app.screen).__name__ == "Confirm"
+        assert "drops 1 explored step" in text_of(app.screen.query_one(".form-title"))
+        await pilot.press("enter")  # Cancel has the focus
+        await pilot.pause()
+        assert app.current_path.name == "flow_b_consent_then_sms.yaml" and len(app.session.explored) == 1
+
+        await pilot.press("enter")  # the library still has the keys, on flow_b_reject.yaml
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.current_path.name == "flow_b_reject.yaml" and app.session.explored == []
