@@ -518,6 +518,8 @@ class FlowsimApp(ExploredStepCommands, App[None]):
             self.session.advance(amount)
         except (FlowsimError, ValueError) as exc:
             self.notify(str(exc), severity="error")
+            return
+        self._keys_to_the_phone()
 
     def action_set_date(self) -> None:
         def done(value: str | None) -> None:
@@ -528,6 +530,8 @@ class FlowsimApp(ExploredStepCommands, App[None]):
                 self.session.advance_to(when)
             except (FlowsimError, ValueError) as exc:
                 self.notify(str(exc), title="Set date", severity="error")
+                return
+            self._keys_to_the_phone()
 
         self.push_screen(Prompt("Move the clock to (ISO 8601 with offset)", self.session.sim.now.isoformat()), done)
 
@@ -552,6 +556,12 @@ class FlowsimApp(ExploredStepCommands, App[None]):
 
     def action_focus_phone(self) -> None:
         self.query_one(Phone).focus_screen()
+
+    def _keys_to_the_phone(self) -> None:
+        """After an explored step that changed the phone (a send, a clock move): the keys on its screen or
+        next Set, as after a tap or ``o`` — so that Enter goes on with the flow, not back into the pane
+        that had the focus.  With nothing on the phone to press, the focus stays where it is."""
+        self.call_after_refresh(partial(self.query_one(Phone).focus_screen, fallback=False))
 
     def on_phone_action(self, message: PhoneAction) -> None:
         if self.user_id is None:  # no user in this world: no phone to tap
@@ -579,6 +589,7 @@ class FlowsimApp(ExploredStepCommands, App[None]):
                 return
             if result.ok:
                 self.notify(f"API {result.status} · {result.message_id}", timeout=2)
+                self._keys_to_the_phone()
             else:
                 self.notify(f"API {result.status}: {result.error}", severity="error")
 

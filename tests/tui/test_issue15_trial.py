@@ -55,3 +55,34 @@ async def test_opening_another_file_from_the_library_asks_before_dropping_explor
         await pilot.pause()
         await pilot.pause()
         assert app.current_path.name == "flow_b_reject.yaml" and app.session.explored == []
+
+
+# ---------------------------------------------------------------------- 2. after a send, the keys on the phone
+
+
+async def test_after_a_send_from_the_form_enter_taps_the_phones_set_button(empty_dir):
+    for pane in ("#library", "#steps"):
+        app = FlowsimApp(empty_dir)  # the demo world: hanako, Flow B
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.query_one(pane).focus()
+            await _send(pilot)
+            assert len(app.session.explored) == 1
+            assert getattr(app.focused, "action_name", None) == "open_consent", f"from {pane}: {app.focused}"
+            await pilot.press("enter")  # Set: the consent screen, as docs/tui.md says Enter walks Flow B
+            await pilot.pause()
+            assert app.session.explored[-1] == {"user": "hanako", "do": "open_consent"}, pane
+            assert app.session.sim.user("hanako").screen == "consent"
+
+
+async def test_after_a_clock_move_the_keys_go_to_the_phone_when_it_offers_a_button(empty_dir):
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("e", "h")  # nothing on hanako's phone to press yet: the keys stay on Events
+        await pilot.pause()
+        assert app.focused is app.query_one("#events")
+        await pilot.press("n")  # the parcel to hanako: a card with Set
+        app.query_one("#library").focus()
+        await pilot.press("h")
+        await pilot.pause()
+        assert getattr(app.focused, "action_name", None) == "open_consent"
+

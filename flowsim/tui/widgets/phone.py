@@ -585,12 +585,13 @@ class Phone(Vertical):
     def on_resize(self) -> None:
         self._fit_chips()
 
-    def focus_screen(self) -> None:
+    def focus_screen(self, fallback: bool = True) -> None:
         """After a tap, put the keyboard on the app screen that opened: its field, else its first button.
 
         So that Enter walks a flow (Set → Agree → Set → Send SMS → OK → PIN)
         the way a thumb would; back on the chats, the keys go to the next Set
-        button of the newest card, and with none left back to the steps.
+        button of the newest card, and with none left back to the steps
+        (``fallback``; without it the focus stays where it is).
         """
         view = self.query_one(ScreenView)
         if view.display:
@@ -613,7 +614,7 @@ class Phone(Vertical):
                     self.screen.set_focus(button)
                     return
         steps = self.screen.query_one("#steps")
-        if steps.display:
+        if fallback and steps.display:
             steps.focus()
 
     # ------------------------------------------------------------ taps
