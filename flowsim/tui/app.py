@@ -444,11 +444,12 @@ class FlowsimApp(ExploredStepCommands, App[None]):
 
     def _unless_explored_lost(self, what: str, then: Callable[[], None], count: int | None = None,
                               yes: str | None = None) -> None:
-        """Run ``then`` now, or after a yes if it would drop explored steps (``count``, default all; not saved).
+        """Run ``then`` now, or after a yes if it would drop explored steps no save has written (``count``,
+        default all of those: :meth:`Session.unsaved`).
 
         ``what`` starts the question's title; ``yes`` labels its button (default ``what``).
         """
-        count = len(self.session.explored) if count is None else count
+        count = self.session.unsaved() if count is None else count
         if not count:
             then()
             return

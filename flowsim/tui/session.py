@@ -111,6 +111,8 @@ class Session:
         self.name = str(self.data.get("name") or (self.path.stem if self.path else "default world"))
         self._observers: list[Callable[[Batch], None]] = []
         self._unsubscribe: Callable[[], None] | None = None
+        #: The trail as the last save wrote it (:meth:`unsaved`): its explored steps are in a file.
+        self._saved: list[Entry] = []
         self.restart()
 
     # ------------------------------------------------------------- observers
@@ -256,10 +258,22 @@ class Session:
         return next(at for at, entry in enumerate(self.trail) if entry.kind == FILE and entry.index == index)
 
     def lost_by_jump(self, index: int) -> int:
-        """How many explored steps a jump to file step ``index`` drops (those made after it ran)."""
+        """How many explored steps not saved a jump to file step ``index`` drops (of those made after it ran)."""
         if index >= self.run.position:
             return 0
-        return sum(1 for entry in self.trail[self._cut(index):] if entry.kind == EXPLORED)
+        return self.unsaved(self.trail[self._cut(index):])
+
+    def unsaved(self, entries: list[Entry] | None = None) -> int:
+        """How many explored steps of ``entries`` (default: the whole trail) no save has written.
+
+        A step is saved when the last :meth:`save` wrote it — the same step,
+        not an equal one: an edited step is a new one, so is a step made
+        again after an undo.  What the app asks before dropping steps
+        (restart, jump back, another file, a new world) counts these.
+        """
+        saved = {id(entry) for entry in self._saved}  # the entries are kept alive by self._saved
+        return sum(1 for entry in (self.trail if entries is None else entries)
+                   if entry.kind == EXPLORED and id(entry) not in saved)
 
     @property
     def passed(self) -> int:
@@ -440,6 +454,7 @@ class Session:
         if covers:
             data["covers"] = covers
         save_scenario(data, path)
+        self._saved = list(self.trail)
         return path
 
     def exercised_by(self, data: dict[str, Any]) -> list[str]:

@@ -86,3 +86,50 @@ async def test_after_a_clock_move_the_keys_go_to_the_phone_when_it_offers_a_butt
         await pilot.pause()
         assert getattr(app.focused, "action_name", None) == "open_consent"
 
+
+# ---------------------------------------------------------------------- 3. nothing to ask right after a save
+
+
+async def test_after_a_save_dropping_the_explored_steps_asks_nothing_until_a_new_one(empty_dir, tmp_path,
+                                                                                       monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.yaml").write_text("old\n")
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n", "h", "n", "d")  # e1 +1h, e2 +1d
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#prompt-input").value = "mine.yaml"
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("y")  # replace
+        await pilot.pause()
+        assert "Scenario saved" in _toasts(app)
+        for key in ("N", "R"):  # both saved: no question
+            await pilot.press(key)
+            await pilot.pause()
+            assert type(app.screen).__name__ != "Confirm", key
+            await pilot.press("escape")  # N's form
+            await pilot.pause()
+        assert app.session.explored == []  # R dropped them without asking
+
+    app = FlowsimApp(empty_dir)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("n", "h", "n")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        app.screen.query_one("#prompt-input").value = "second.yaml"
+        await pilot.press("enter")
+        await pilot.pause()
+        steps = app.query_one("#steps")
+        steps.focus()
+        steps.highlighted = 0
+        await pilot.press("j")  # back to step 1: drops e1, which is saved
+        await pilot.pause()
+        assert type(app.screen).__name__ != "Confirm"
+        await pilot.press("n", "h", "d")  # two explored steps made since the save
+        await pilot.pause()
+        await pilot.press("R")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "Confirm"
+        assert "drops 2 explored steps" in text_of(app.screen.query_one(".form-title"))
