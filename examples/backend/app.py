@@ -2,11 +2,15 @@
 shipped, and marks the order *notified* when LINE's delivery webhook says the message arrived.
 
 This is ordinary application code: nothing here knows about flowsim.  It reads
-three settings from the environment, as it would in production:
+its settings from the environment, as it would in production:
 
 * ``LINE_API_HOST`` — ``https://api.line.me`` in production, the sandbox's URL in tests;
 * ``LINE_CHANNEL_ACCESS_TOKEN`` and ``LINE_CHANNEL_SECRET`` — from the LINE Developers console
-  (or what ``flowsim serve`` prints).
+  (or what ``flowsim serve`` prints);
+* ``SHOP_DATA`` — the JSON file that keeps the orders (and the webhook events already handled)
+  across a restart; default ``orders.json`` in the current directory.  (A real shop has a
+  database; a file is enough to show that an order shipped before a restart is still marked
+  *notified* by the webhook LINE redelivers after it.)
 
 Run it: ``uvicorn app:app --port 8000`` (from this directory).
 
@@ -21,9 +25,11 @@ Run it: ``uvicorn app:app --port 8000`` (from this directory).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from linebot.v3.exceptions import InvalidSignatureError
@@ -62,13 +68,38 @@ class Order:
 
 
 class Shop:
-    """Orders in memory (a real shop has a database), and its LINE channel."""
+    """The orders, and the shop's LINE channel.
 
-    def __init__(self, host: str, token: str, secret: str) -> None:
+    With ``data`` (a path) the orders and the handled webhook events are kept in that JSON file,
+    written after every change and read back on start; without it, in memory only.
+    """
+
+    def __init__(self, host: str, token: str, secret: str, data: str | Path | None = None) -> None:
         self.config = Configuration(host=host, access_token=token)
         self.parser = WebhookParser(secret)
+        self.data = Path(data) if data is not None else None
         self.orders: dict[str, Order] = {}
         self.seen_events: set[str] = set()   # LINE may redeliver: handle each webhookEventId once
+        if self.data is not None and self.data.exists():
+            try:
+                saved = json.loads(self.data.read_text(encoding="utf-8"))
+                self.orders = {o["id"]: Order(**o) for o in saved["orders"]}
+                self.seen_events = set(saved["seen_events"])
+            except (ValueError, TypeError, KeyError) as exc:
+                raise SystemExit(f"{self.data} is not the shop's data file ({exc!r}); move it away to start afresh")
+
+    def save(self) -> None:
+        """Write the orders and the handled events to ``data`` (a new file moved over the old one)."""
+        if self.data is None:
+            return
+        new = self.data.with_name(self.data.name + ".new")
+        new.write_text(json.dumps({"orders": [asdict(o) for o in self.orders.values()],
+                                   "seen_events": sorted(self.seen_events)}, indent=1), encoding="utf-8")
+        new.replace(self.data)
+
+    def add(self, order: Order) -> None:
+        self.orders[order.id] = order
+        self.save()
 
     def ship(self, order: Order) -> None:
         to = hashlib.sha256(order.phone.encode()).hexdigest()   # LINE wants the SHA-256 of the E.164 number
@@ -81,9 +112,11 @@ class Shop:
                 order.status = "not_sent"
                 error = ErrorResponse.from_json(exc.body)
                 order.line_answer = {"status": exc.status, "message": error.message}
+                self.save()
                 return
         order.status = "sent"
         order.line_answer = {"status": answer.status_code, "request_id": answer.headers.get("x-line-request-id")}
+        self.save()
 
     def on_webhook(self, body: str, signature: str) -> None:
         for event in self.parser.parse(body, signature):        # raises InvalidSignatureError
@@ -95,17 +128,23 @@ class Shop:
                 for order in self.orders.values():
                     if order.delivery_tag == event.delivery.data:
                         order.status = "notified"
+            self.save()
 
 
 def create_app(shop: Shop | None = None) -> Starlette:
     shop = shop or Shop(os.environ.get("LINE_API_HOST", "https://api.line.me"),
-                        os.environ["LINE_CHANNEL_ACCESS_TOKEN"], os.environ["LINE_CHANNEL_SECRET"])
+                        os.environ["LINE_CHANNEL_ACCESS_TOKEN"], os.environ["LINE_CHANNEL_SECRET"],
+                        os.environ.get("SHOP_DATA", "orders.json"))
 
     async def create_order(request: Request) -> JSONResponse:
-        data = await request.json()
+        try:
+            data = await request.json()
+        except ValueError:
+            data = None
         if not isinstance(data, dict) or not E164.fullmatch(str(data.get("phone", ""))) or not data.get("id"):
             return JSONResponse({"error": "give id, item and phone in E.164 (+819011110004)"}, 400)
-        order = shop.orders[str(data["id"])] = Order(str(data["id"]), data["phone"], str(data.get("item", "parcel")))
+        order = Order(str(data["id"]), data["phone"], str(data.get("item", "parcel")))
+        shop.add(order)
         return JSONResponse(asdict(order), 201)
 
     async def ship(request: Request) -> JSONResponse:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 from typing import Any
 
 import httpx
+from app import Shop, create_app
+
+from flowsim.sandbox.server import ServerThread
 
 
 def order(client: httpx.Client, order_id: str, phone: str) -> dict[str, Any]:
@@ -84,3 +88,43 @@ def test_a_backend_that_was_down_gets_the_redelivery(line: Any, backend: Any) ->
     first, *again = webhook["attempts"]
     assert not first["ok"] and not first["redelivery"] and again and all(a["redelivery"] for a in again)
     assert status(client, "A-1007") == "notified" and webhook["webhookEventId"] in shop.seen_events
+
+
+def test_orders_survive_a_restart_and_the_redelivery_marks_them(line: Any, tmp_path: Any) -> None:
+    """The README's step 5: ship to jiro, stop the backend, jiro verifies by SMS, start it again."""
+    data = tmp_path / "orders.json"
+    account = line.accounts["shop"]
+    shop = Shop(line.url, account.token, account.secret, data)
+    with ServerThread(create_app(shop)) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        line.control.configure("shop", webhook=f"{server.url}/callback")
+        assert order(client, "C-1", "+819011110003")["status"] == "sent"    # jiro must verify by SMS first
+        port = server.sock.getsockname()[1]
+    line.control.steps(*({"user": "jiro", **step} for step in (                # the backend is down
+        {"do": "open_phone_auth"}, {"do": "send_sms"}, {"do": "confirm_sms"}, {"do": "enter_pin", "pin": "last"})))
+    deadline = time.monotonic() + 10
+    while line.control.webhooks()[0]["state"] != "retrying" and time.monotonic() < deadline:
+        time.sleep(0.01)                                                     # the first attempt fails
+    assert line.control.webhooks()[0]["state"] == "retrying"
+    again = Shop(line.url, account.token, account.secret, data)                # a new process reads the file
+    assert again.orders["C-1"].status == "sent"
+    with ServerThread(create_app(again), port=port) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        line.control.wait_for_webhooks()
+        assert status(client, "C-1") == "notified"
+    (webhook,) = line.control.webhooks()
+    assert not webhook["attempts"][0]["ok"] and webhook["attempts"][-1] == {**webhook["attempts"][-1], "ok": True,
+                                                                           "redelivery": True}
+    assert Shop(line.url, account.token, account.secret, data).orders["C-1"].status == "notified"
+
+
+def test_a_bad_order_or_data_file_is_a_message(line: Any, backend: Any, tmp_path: Any) -> None:
+    client, _ = backend
+    answer = client.post("/orders", content=b"{not json")
+    assert answer.status_code == 400 and "E.164" in answer.json()["error"]
+    broken = tmp_path / "orders.json"
+    broken.write_text("[1, 2")
+    try:
+        Shop(line.url, "t", "s", broken)
+    except SystemExit as exc:
+        assert "is not the shop's data file" in str(exc)
+    else:
+        raise AssertionError("a broken data file was read")
