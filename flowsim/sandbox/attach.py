@@ -23,6 +23,7 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from . import line
 from .app import create_app
 from .world import RecordedRequest, Sandbox
 
@@ -125,12 +126,28 @@ def serving_app(world: Path, sock: socket.socket, url: str, webhooks: dict[str, 
             self.refresh_all()
 
         def _show_request(self, entry: RecordedRequest) -> None:
+            self._record_send(entry)
             said = entry.answer.get("message") if entry.status >= 300 and isinstance(entry.answer, dict) else None
             self.query_one(RequestLog).add_request(entry.at.astimezone(), entry.method, entry.path, entry.oa,
                                                    entry.status, said)
             if entry.status >= 400:
                 self.notify(f"{entry.method} {entry.path} {entry.oa or '-'} → {entry.status} {said or ''}",
                             title="LINE API", severity="warning", timeout=4)
+
+        def _record_send(self, entry: RecordedRequest) -> None:
+            """A backend's send is a ``send`` step of the TUI's run, so that ctrl+s saves a file that repeats it
+            (the session records it only if the engine handled it: ``Session.record_http_send``)."""
+            body, tag = entry.body, entry.headers.get("x-line-delivery-tag")
+            if entry.oa is None or not isinstance(body, dict) or entry.method != "POST":
+                return
+            if entry.path == line.PUSH:
+                spec = {"from": entry.oa, "to": body.get("to"), "messages": body.get("messages"), "tag": tag}
+            elif entry.path == line.TEMPLATED_PUSH:
+                spec = {"from": entry.oa, "to": body.get("to"),
+                        "template": {"key": body.get("templateKey"), "body": body.get("body")}, "tag": tag}
+            else:
+                return
+            self.session.record_http_send(spec)
 
         def _show_attempt(self, delivery: Any, attempt: Any) -> None:
             self.query_one(RequestLog).add_attempt(

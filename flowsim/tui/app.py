@@ -635,13 +635,27 @@ class FlowsimApp(ExploredStepCommands, App[None]):
                 self.push_screen(Confirm(f"Replace {path.name}?",
                                          f"{display_path(path)} exists. Saving replaces what it holds "
                                          "with this run.", "Replace"),
-                                 lambda yes: self._save_to(path) if yes else None)
+                                 lambda yes: self._save_checked(path) if yes else None)
                 return
-            self._save_to(path)
+            self._save_checked(path)
 
         self.push_screen(Prompt("Save as scenario file", name,
                                 note=f"Into {folder_name(Path.cwd())}/ (the working directory) unless the "
                                      "name has a folder"), done)
+
+    def _save_checked(self, path: Path) -> None:
+        """Save, after a question when the file would not repeat this run (``Session.saved_data``)."""
+        try:
+            _, problems = self.session.saved_data()
+        except Exception:  # noqa: BLE001 - the save itself says why
+            problems = []
+        if not problems:
+            self._save_to(path)
+            return
+        self.push_screen(Confirm(f"{path.name} would not repeat this run",
+                                 "\n".join(f"• {problem}" for problem in problems) + "\nSave it anyway?",
+                                 "Save anyway"),
+                         lambda yes: self._save_to(path) if yes else None)
 
     def _save_to(self, path: Path) -> None:
         try:
@@ -653,7 +667,10 @@ class FlowsimApp(ExploredStepCommands, App[None]):
         except Exception as exc:  # noqa: BLE001 - shown to the person
             self.notify(str(exc), title="Save failed", severity="error", timeout=8)
             return
-        self.notify(f"Saved {display_path(path)}", title="Scenario saved", timeout=4)
+        http = self.session.http_sends
+        said = (f" — {http} send{'s' if http > 1 else ''} that came over HTTP {'are' if http > 1 else 'is'} "
+                f"saved as send step{'s' if http > 1 else ''}") if http else ""
+        self.notify(f"Saved {display_path(path)}{said}", title="Scenario saved", timeout=4)
 
     # ------------------------------------------------------------------ panes, help, themes
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,8 @@ class Session:
         self._unsubscribe: Callable[[], None] | None = None
         #: The trail as the last save wrote it (:meth:`unsaved`): its explored steps are in a file.
         self._saved: list[Entry] = []
+        #: Inside a call of this session's own on the simulation (a batch outside one: another driver's).
+        self._driving = 0
         self.restart()
 
     # ------------------------------------------------------------- observers
@@ -135,7 +138,19 @@ class Session:
 
         return unsubscribe
 
+    @contextmanager
+    def _own(self) -> Iterator[None]:
+        """The session itself drives the simulation: the batches that come now are its own."""
+        self._driving += 1
+        try:
+            yield
+        finally:
+            self._driving -= 1
+
     def _notify(self, batch: Batch) -> None:
+        if batch and not self._driving:  # another driver (the HTTP sandbox): not a step, unless recorded
+            self._foreign += 1
+            self._foreign_pending = True
         for callback in tuple(self._observers):
             if callback not in self._observers:
                 continue  # unsubscribed by an earlier one
@@ -168,6 +183,10 @@ class Session:
             self._unsubscribe()
         self.run = run
         self.sim: Simulation = run.sim
+        #: Operations of another driver on this simulation not recorded as steps (:meth:`record_http_send`);
+        #: a replay (a new simulation) has none of them.
+        self._foreign = 0
+        self._foreign_pending = False
         self._unsubscribe = self.sim.subscribe(self._notify)
         #: What ran since the last restart, file steps and explored ones, in order (``trail.py``).
         self.trail: list[Entry] = trail
@@ -216,7 +235,8 @@ class Session:
     def step(self):
         """Run the next file step; returns its StepResult."""
         index = self.run.position
-        result = self.run.step()
+        with self._own():
+            result = self.run.step()
         self.results[result.index] = result
         self.trail.append(Entry(FILE, index, self.steps[index]))
         self._redo.clear()  # a new step: what undo took back stays taken back
@@ -303,7 +323,8 @@ class Session:
         if action == "enter_pin" and "pin" in kwargs:
             kwargs["pin"] = str(kwargs["pin"])
             record_pin = "last" if kwargs["pin"] == self.sim.last_pin(user) else kwargs["pin"]
-        self.sim.do(user, action, **kwargs)
+        with self._own():
+            self.sim.do(user, action, **kwargs)
         raw: dict[str, Any] = {"user": user, "do": action}
         raw.update(kwargs)
         if record_pin is not None:
@@ -312,11 +333,13 @@ class Session:
 
     def advance(self, delta: timedelta | str) -> dict[str, Any]:
         text = delta if isinstance(delta, str) else format_duration(delta)
-        self.sim.advance(parse_duration(text))
+        with self._own():
+            self.sim.advance(parse_duration(text))
         return self._record({"advance": text})
 
     def advance_to(self, when: datetime) -> dict[str, Any]:
-        self.sim.advance_to(when)
+        with self._own():
+            self.sim.advance_to(when)
         return self._record({"advance_to": when.isoformat()})
 
     def send(self, oa: str, to: str | None, *, text: str | None = None, template: str | None = None,
@@ -332,10 +355,36 @@ class Session:
             step = step_from_data(raw, "send form")
         except ScenarioFileError as exc:
             raise ValueError(str(exc)) from None
-        outcome = self.run.perform(step)
+        with self._own():
+            outcome = self.run.perform(step)
         if not outcome.ok:
             raise ValueError(outcome.error)
         return self.run.named[name], self._record(raw)
+
+    def record_http_send(self, spec: dict[str, Any]) -> dict[str, Any] | None:
+        """Record a send another driver made (the HTTP sandbox: a backend's push) as a ``send`` step.
+
+        ``spec`` is the step's ``send:`` (``from``, ``to`` as the request's
+        hash, ``messages`` or ``template``, ``tag``), built from the request.
+        It is recorded only if the engine handled it — a batch of the
+        simulation came from outside the session since the last one recorded
+        (a request the sandbox refused before the engine, 401, 429, …,
+        changed nothing and is no step) — and if the scenario loader accepts
+        it; else it stays an unrecorded change (:meth:`save_problems`).
+        Recorded, it is replayed (undo, edit, jump back) and saved as the
+        TUI's own sends are.  Returns the step (None: not recorded).
+        """
+        if not self._foreign_pending:
+            return None
+        self._foreign_pending = False
+        raw: dict[str, Any] = {"send": {k: v for k, v in spec.items() if v is not None}}
+        if check_step(raw) is not None:
+            return None
+        self._foreign -= 1
+        self.trail.append(Entry.explored(raw, http=True))
+        self._redo.clear()
+        self._notify(())
+        return raw
 
     # ------------------------------------------------------------- undo, edit
 
@@ -434,7 +483,10 @@ class Session:
         for key in ("official_accounts", "users"):
             if key in self.data:
                 data[key] = copy.deepcopy(self.data[key])
-        steps = copy.deepcopy(self.executed)
+        # a file step that failed changed nothing (the engine refused it, or an expect did not hold):
+        # left out, so the saved file replays what happened and passes
+        steps = copy.deepcopy([entry.raw for entry in self.trail
+                               if entry.kind == EXPLORED or self.results[entry.index].ok])
         if with_expect:
             steps += self.expectations()
         data["steps"] = steps or [{"expect": {"sent_count": {oa: self.sim.sent_count(oa) for oa in self.sim.official_accounts}}}]
@@ -448,26 +500,45 @@ class Session:
         claimed.
         """
         path = Path(path)
-        data = self.scenario_dict(name)
-        data.pop("covers", None)
-        covers = self.exercised_by(data)
-        if covers:
-            data["covers"] = covers
+        data, _ = self.saved_data(name)
         save_scenario(data, path)
         self._saved = list(self.trail)
         return path
 
-    def exercised_by(self, data: dict[str, Any]) -> list[str]:
-        """The rule and invariant ids a run of ``data`` exercises (empty if it does not run cleanly)."""
+    def saved_data(self, name: str | None = None) -> tuple[dict[str, Any], list[str]]:
+        """What :meth:`save` writes, and why ``flowsim run`` would not pass it or not repeat this run
+        (empty: it passes and repeats it)."""
+        data = self.scenario_dict(name)
+        data.pop("covers", None)
+        covers, problem = self.exercised_by(data)
+        if covers:
+            data["covers"] = covers
+        problems = [problem] if problem else []
+        if self._foreign:
+            problems.append(f"{self._foreign} change{'s' if self._foreign > 1 else ''} made over HTTP (the "
+                            "sandbox's control API, or a send the scenario format cannot hold) "
+                            f"{'are' if self._foreign > 1 else 'is'} not a step: the file does not repeat "
+                            f"{'them' if self._foreign > 1 else 'it'}")
+        return data, problems
+
+    @property
+    def http_sends(self) -> int:
+        """Explored steps that are a backend's sends over HTTP (:meth:`record_http_send`)."""
+        return sum(1 for entry in self.trail if entry.kind == EXPLORED and entry.http)
+
+    def exercised_by(self, data: dict[str, Any]) -> tuple[list[str], str | None]:
+        """The rule and invariant ids a run of ``data`` exercises, and why it does not run cleanly (None: it
+        does; then no ids)."""
         from flowsim.scenario.exercised import covers_of  # the measurement `flowsim coverage` uses
 
         try:
             run = ScenarioRun(scenario_from_data(copy.deepcopy(data), "saved exploration"))
-        except (ScenarioFileError, FlowsimError):
-            return []
-        if not all(result.ok for result in run.run_all()):
-            return []
-        return covers_of(run)
+        except (ScenarioFileError, FlowsimError) as exc:
+            return [], f"flowsim run refuses it: {exc}"
+        failed = next((result for result in run.run_all() if not result.ok), None)
+        if failed is not None:
+            return [], f"flowsim run fails it at step {failed.index + 1}: {failed.summary or failed.error}"
+        return covers_of(run), None
 
 
 def send_step(oa: str, to: str | None, *, text: str | None = None, template: str | None = None,

@@ -37,10 +37,12 @@ class Entry:
     index: int
     #: The step as plain scenario data (a file step's is the file's own, never changed).
     raw: dict[str, Any]
+    #: An explored send a backend made over HTTP (the sandbox attached), recorded as a step.
+    http: bool = False
 
     @classmethod
-    def explored(cls, raw: dict[str, Any]) -> Entry:
-        return cls(EXPLORED, -1, raw)
+    def explored(cls, raw: dict[str, Any], http: bool = False) -> Entry:
+        return cls(EXPLORED, -1, raw, http)
 
 
 @dataclass

@@ -133,3 +133,89 @@ async def test_after_a_save_dropping_the_explored_steps_asks_nothing_until_a_new
         await pilot.pause()
         assert type(app.screen).__name__ == "Confirm"
         assert "drops 2 explored steps" in text_of(app.screen.query_one(".form-title"))
+
+
+# ---------------------------------------------------------------------- 4. a save with the sandbox attached
+
+
+def test_with_the_sandbox_attached_a_backends_sends_are_saved_as_steps_and_the_file_replays(tmp_path,
+                                                                                         monkeypatch):
+    import asyncio
+
+    import httpx
+
+    from flowsim.sandbox.attach import serving_app
+    from flowsim.sandbox.server import base_url, bind
+    from flowsim.sandbox.testing import DEMO_WORLD
+    from flowsim.scenario import ScenarioRun, load_scenario
+    from flowsim.tui.widgets.phone import PhoneAction
+
+    monkeypatch.chdir(tmp_path)
+    sock = bind("127.0.0.1", 0)
+    url = base_url(sock)
+
+    async def until(condition) -> None:
+        for _ in range(2000):  # up to 20 s on a busy machine
+            if condition():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("timed out")
+
+    async def save(pilot, name: str) -> None:
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        pilot.app.screen.query_one("#prompt-input").value = name
+        await pilot.press("enter")
+        await pilot.pause()
+
+    async def go() -> None:
+        app = serving_app(DEMO_WORLD, sock, url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await until(lambda: app.sandbox is not None and app._server.started)
+            token = app.sandbox.account("shop")["token"]
+            to = app.session.sim.hash_of("hanako")
+            async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+                sent = await http.post("/bot/pnp/push", json={
+                    "to": to, "messages": [{"type": "text", "text": "Parcel"}]},
+                    headers={"X-Line-Delivery-Tag": "order-0001-shipped-today"})
+                assert sent.status_code == 200
+                yuki = await http.post("/bot/pnp/push", json={"to": app.session.sim.hash_of("yuki"),
+                                                              "messages": [{"type": "text", "text": "Hi"}]})
+                assert yuki.status_code == 200  # Flow D: delivered at once, so the world's count is 1
+                refused = await http.post("/bot/pnp/push", json={"to": to, "messages": []},
+                                          headers={"Authorization": "Bearer nope"})
+                assert refused.status_code == 401  # never reached the engine: no step
+                await pilot.pause()
+                assert app.session.explored[0] == {"send": {
+                    "from": "shop", "to": to, "messages": [{"type": "text", "text": "Parcel"}],
+                    "tag": "order-0001-shipped-today"}}
+                assert len(app.session.explored) == 2
+                await pilot.press("n")  # the world's own step: "nothing sent yet" fails now
+                await pilot.pause()
+                assert app.session.failed == 1
+                app.user_id = "hanako"
+                for action in ("open_consent", "agree"):  # the person taps on the phone
+                    app.post_message(PhoneAction(action))
+                    await pilot.pause()
+                await save(pilot, "served.yaml")
+                assert type(app.screen).__name__ != "Confirm"
+                assert "2 sends that came over HTTP are saved as send steps" in _toasts(app)
+                saved = tmp_path / "served.yaml"
+                run = ScenarioRun(load_scenario(saved))
+                assert all(result.ok for result in run.run_all()), "flowsim run passes the saved file"
+                assert run.sim.user("hanako").consent == "agreed"
+
+                # a change over the control API is no step: the save says so before it writes
+                moved = await http.post("/_flowsim/steps", json={"advance": "1h"})
+                assert moved.status_code == 200
+                await pilot.pause()
+                await save(pilot, "second.yaml")
+                assert type(app.screen).__name__ == "Confirm"
+                assert "made over HTTP" in text_of(app.screen.query_one("#confirm-text"))
+                await pilot.press("enter")  # Cancel has the focus
+                await pilot.pause()
+                assert not (tmp_path / "second.yaml").exists()
+            await app.action_quit()
+
+    asyncio.run(go())
+    sock.close()
