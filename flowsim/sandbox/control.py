@@ -8,13 +8,13 @@ No LINE token is needed; requests from anywhere but loopback are refused
 | method, path | what |
 | --- | --- |
 | ``POST /_flowsim/steps`` | one scenario step or a list (the scenario files' schema and meaning) |
-| ``GET /_flowsim/state`` | users, chats, pending messages, counts, accounts, webhook deliveries |
+| ``GET /_flowsim/state`` | clock, official accounts (token, secret, settings), users, messages, counts, webhook deliveries |
 | ``GET /_flowsim/requests`` | recorded requests; filters ``method``, ``path``, ``status``, ``oa``, ``since``, ``limit`` |
 | ``GET /_flowsim/webhooks`` | webhook deliveries with every attempt; filters ``oa``, ``state``, ``type`` |
 | ``POST /_flowsim/webhooks/wait`` | answers once no delivery is in flight (``{"timeout": s}``) |
 | ``PATCH /_flowsim/accounts/{oa}`` | ``{"webhook": url or null, "redelivery": bool, "templates": "allowed"/"not_allowed"}`` |
 | ``POST /_flowsim/reset`` | back to the world as loaded (``{"settings": true}`` also forgets PATCHed settings) |
-| ``GET /_flowsim/health`` | ``{"status": "ok", ...}`` |
+| ``GET /_flowsim/health`` | ``{"status": "ok", "now", "clock", "official_accounts", "webhooks_in_flight", "requests", "stores"}`` |
 """
 
 from __future__ import annotations

@@ -333,6 +333,8 @@ class WebhookSender:
 
     async def wait_idle(self, timeout: float) -> bool:
         """Until nothing is queued, being sent or waiting for a redelivery (or ``timeout``)."""
+        if self._idle.is_set():  # idle already: True even for a timeout of 0 (wait_for would time out first)
+            return True
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
             return True

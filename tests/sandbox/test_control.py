@@ -125,3 +125,24 @@ def test_health_counts_requests_and_shows_each_bounded_store(line: Any) -> None:
     assert (stores["requests"]["kept"], stores["requests"]["bound"]) == (3, 10_000)  # reset before each test
     deliveries = stores["webhook_deliveries"]
     assert deliveries["kept"] == 3 and deliveries["total"] == before["stores"]["webhook_deliveries"]["total"] + 3
+
+
+def test_the_answers_have_the_keys_docs_sandbox_md_names(line: Any) -> None:
+    """docs/sandbox.md's control API table, key by key (issue 13: it said `accounts`, not `official_accounts`)."""
+    state = line.control.state()
+    assert set(state) == {"now", "clock", "official_accounts", "users", "messages", "counts", "webhooks"}
+    shop = state["official_accounts"]["shop"]
+    assert set(shop) == {"id", "name", "country", "token", "secret", "templates", "webhook", "redelivery",
+                         "destination", "sent_count"}
+    assert shop["token"] == line.accounts["shop"].token and shop["secret"] == line.accounts["shop"].secret
+    assert {"to", "available_actions", "pending", "sms_required", "chats", "sms_inbox", "screen", "consent"} \
+        <= set(state["users"]["hanako"])
+    assert set(line.control.configure("shop", redelivery=True)) == set(shop) - {"sent_count"}
+    assert set(line.control.health()) == {"status", "now", "clock", "official_accounts", "webhooks_in_flight",
+                                          "requests", "stores"}
+    assert set(line.control.reset()) == {"status", "now"}
+    with httpx.Client(base_url=line.url) as http:
+        assert set(http.get("/_flowsim/webhooks").json()) == {"in_flight", "webhooks"}
+        assert set(http.get("/_flowsim/requests").json()) == {"requests"}
+        # Nothing in flight: idle at once, even for a timeout of 0 (it answered false before issue 13).
+        assert http.post("/_flowsim/webhooks/wait", json={"timeout": 0}).json() == {"idle": True, "in_flight": 0}
