@@ -219,3 +219,27 @@ def test_with_the_sandbox_attached_a_backends_sends_are_saved_as_steps_and_the_f
 
     asyncio.run(go())
     sock.close()
+
+
+# ---------------------------------------------------------------------- 5. small ones
+
+
+async def test_the_requests_pane_counts_in_the_singular_for_one():
+    from datetime import datetime, timezone
+
+    from textual.app import App
+
+    from flowsim.tui.widgets.requests import RequestLog
+
+    class One(App[None]):
+        def compose(self):
+            yield RequestLog(id="requests")
+
+    app = One()
+    async with app.run_test(size=(80, 10)) as pilot:
+        pane = app.query_one(RequestLog)
+        now = datetime.now(timezone.utc)
+        pane.add_request(now, "POST", "/bot/pnp/push", "shop", 200)
+        pane.add_attempt(now, "delivery", "shop", 1, False, 200, None, 3.0, "delivered")
+        await pilot.pause()
+        assert pane.border_subtitle == "1 request · 1 webhook attempt"

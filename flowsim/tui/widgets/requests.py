@@ -69,7 +69,8 @@ class RequestLog(PaneLog):
 
     def _add(self, line: Text) -> None:
         self._texts.append(line)
-        self.border_subtitle = f"{self.requests} requests · {self.attempts} webhook attempts"
+        self.border_subtitle = (f"{self.requests} request{'' if self.requests == 1 else 's'} · "
+                                f"{self.attempts} webhook attempt{'' if self.attempts == 1 else 's'}")
         if self.size.width:  # else written on the resize that gives it a width (a hidden pane)
             self.write(line, scroll_end=False)
             self.scroll_end(animate=False, immediate=True, x_axis=False)
