@@ -44,29 +44,53 @@ class TuiSource:
 
 
 def serving_app(world: Path, sock: socket.socket, url: str, webhooks: dict[str, str] | None = None,
-                **options: Any) -> Any:
+                world_name: str | None = None, **options: Any) -> Any:
     """A :class:`flowsim.tui.app.FlowsimApp` that also serves the sandbox on ``sock`` once it is ready.
 
     ``webhooks`` gives official accounts their webhook URL; ``options`` are :class:`Sandbox`'s.
+    Key ``k`` shows what ``flowsim serve`` prints (:func:`~flowsim.sandbox.command.banner`): the URL and
+    each account's token and secret; the Requests pane's title and the header keep the URL.
     """
     import uvicorn
 
     gc.disable()  # as `flowsim tui` does: the imports allocate many long-lived objects
     try:
         from textual.binding import Binding
-        from textual.widgets import Tab, Tabs
+        from textual.screen import ModalScreen
+        from textual.widgets import Static, Tab, Tabs
 
         from flowsim.tui.app import PANES, FlowsimApp
         from flowsim.tui.widgets.requests import RequestLog
     finally:
         gc.enable()
 
+    from .command import banner
+
+    class SandboxInfo(ModalScreen[None]):
+        """Key ``k``: the banner ``flowsim serve`` prints, while the TUI runs (select with the mouse to copy)."""
+
+        DEFAULT_CSS = """
+        SandboxInfo { align: center middle; }
+        SandboxInfo > Static { width: auto; max-width: 100%; height: auto; padding: 0 1;
+                               border: round $accent; background: $panel; }
+        """
+        BINDINGS = [Binding("escape,k,q", "dismiss", "Close")]
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+        def compose(self) -> Any:
+            yield Static(self.text, markup=False, id="sandbox-info")
+
     class ServingApp(FlowsimApp):
         # Textual reads CSS_PATH next to the class's own module: point it back at the TUI's.
         CSS_PATH = str(Path(inspect.getfile(FlowsimApp)).with_name(str(FlowsimApp.CSS_PATH)))
         BINDINGS = [*FlowsimApp.BINDINGS,
                     Binding("x", "show_pane('requests')", "Requests",
-                            tooltip="The sandbox's requests and webhook attempts, as they happen")]
+                            tooltip="The sandbox's requests and webhook attempts, as they happen"),
+                    Binding("k", "sandbox_info", "Sandbox",
+                            tooltip="The sandbox's URL, and each official account's token and secret")]
         sandbox: Sandbox | None = None
 
         async def on_mount(self) -> None:
@@ -74,10 +98,14 @@ def serving_app(world: Path, sock: socket.socket, url: str, webhooks: dict[str, 
             main = self.query_one("#main")
             main.add_class("-serving")
             pane = RequestLog(id="requests", classes="pane")
-            pane.border_title = "Requests"
-            pane.border_subtitle = url
+            pane.border_title = f"Requests · {url}"
             await main.mount(pane)
             await self.query_one("#side-tabs", Tabs).add_tab(Tab("Requests", id="tab-requests"))
+
+        async def _use(self, session: Any, path: Path | None) -> None:
+            """Another file, a new world, a restart: the header keeps the URL (first, so never cut)."""
+            await super()._use(session, path)
+            self.sub_title = f"LINE sandbox {url} · {session.name}"
 
         def refresh_all(self) -> None:
             """After every change the TUI makes (a tap, a step, a clock key): its webhooks go out."""
@@ -110,9 +138,20 @@ def serving_app(world: Path, sock: socket.socket, url: str, webhooks: dict[str, 
             config = uvicorn.Config(repainting, lifespan="on", log_level="warning", access_log=False)
             self._server = uvicorn.Server(config)
             self._server_task = asyncio.ensure_future(self._server.serve(sockets=[sock]))
-            self.sub_title = f"{self.session.name} · LINE sandbox on {url}"
-            self.notify(f"LINE sandbox on {url} — tokens: GET {url}/_flowsim/state", title="flowsim serve",
-                        timeout=8)
+            self.notify(f"LINE sandbox on {url} — k: the URL and each account's token and secret "
+                        f"(also GET {url}/_flowsim/state, official_accounts)", title="flowsim serve", timeout=10)
+
+        def info_text(self) -> str:
+            """What key ``k`` shows: :func:`banner` for this sandbox, now."""
+            assert self.sandbox is not None
+            return banner(url, self.sandbox, world_name or str(world), "Escape or k closes this; q in the TUI "
+                          "stops the sandbox with it.")
+
+        def action_sandbox_info(self) -> None:
+            if self.sandbox is None:
+                self.notify("The sandbox is starting", timeout=2)
+                return
+            self.push_screen(SandboxInfo(self.info_text()))
 
         _repaint_pending = False
 

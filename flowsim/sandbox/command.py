@@ -34,8 +34,11 @@ def _webhook_settings(values: tuple[str, ...], accounts: list[str]) -> dict[str,
     return out
 
 
-def banner(url: str, box: Any, world: str) -> str:
-    """What ``flowsim serve`` prints on start: the base URL, then per account what a backend needs."""
+def banner(url: str, box: Any, world: str, ending: str = "Ctrl-C stops.") -> str:
+    """What ``flowsim serve`` prints on start: the base URL, then per account what a backend needs.
+
+    ``ending`` is the last line (with the TUI: how to close it, or that the sandbox stopped with it).
+    """
     lines = [f"flowsim sandbox: {url}   (world: {world}; clock {box.clock.mode}, now {box.sim.now.isoformat()})", ""]
     for oa in box.channels:
         info = box.account(oa)
@@ -50,7 +53,7 @@ def banner(url: str, box: Any, world: str) -> str:
             "",
         ]
     lines += [f"control API: {url}/_flowsim/ (steps, state, requests, webhooks, reset, health); docs/sandbox.md",
-              "Ctrl-C stops."]
+              ending]
     return "\n".join(lines)
 
 
@@ -89,8 +92,8 @@ def serve(world: str | None, host: str, port: int, frozen: bool, webhooks: tuple
         cat = load_catalogue(catalogue)
     except Exception as exc:  # noqa: BLE001 - CatalogueError and OS errors alike: bad input
         _fail(f"--catalogue {catalogue}: {exc}")
-    try:
-        box = Sandbox(scenario, frozen=frozen, redelivery=not no_redelivery, catalogue=cat,
+    try:  # with the TUI the sandbox's clock is frozen: the TUI's keys and the control API move it
+        box = Sandbox(scenario, frozen=frozen or tui, redelivery=not no_redelivery, catalogue=cat,
                       allow_remote_control=allow_remote_control)
     except WorldError as exc:
         _fail(str(exc))
@@ -105,13 +108,14 @@ def serve(world: str | None, host: str, port: int, frozen: bool, webhooks: tuple
     except OSError as exc:
         _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
     url = base_url(sock)
-    click.echo(banner(url, box, world or f"{DEMO_WORLD.name} (the demo world)"))
+    name = world or f"{DEMO_WORLD.name} (the demo world)"
     if host not in ("127.0.0.1", "::1", "localhost"):
         click.echo(f"warning: listening on {host}: LINE's endpoints are reachable from other hosts"
                    + ("" if allow_remote_control else " (the control API stays loopback-only)"), err=True)
-    if tui:
-        _serve_with_tui(world, sock, url, box, cat)
+    if tui:  # the TUI shows the banner (key k); it is printed once the TUI has closed
+        _serve_with_tui(world, sock, url, box, cat, name)
         return
+    click.echo(banner(url, box, name))
     if not quiet:
         _log_traffic(box)
     sys.stdout.flush()
@@ -122,7 +126,7 @@ def serve(world: str | None, host: str, port: int, frozen: bool, webhooks: tuple
     click.echo("flowsim sandbox stopped.")
 
 
-def _serve_with_tui(world: str | None, sock: Any, url: str, box: Any, catalogue: Any) -> None:
+def _serve_with_tui(world: str | None, sock: Any, url: str, box: Any, catalogue: Any, name: str) -> None:
     """The TUI on the same world, serving the sandbox in its event loop (flowsim/sandbox/attach.py)."""
     from pathlib import Path
 
@@ -131,9 +135,9 @@ def _serve_with_tui(world: str | None, sock: Any, url: str, box: Any, catalogue:
 
     webhooks = {oa: channel.webhook for oa, channel in box.channels.items() if channel.webhook}
     app = serving_app(Path(world) if world else DEMO_WORLD, sock, url, webhooks, redelivery=box.redelivery,
-                      allow_remote_control=box.allow_remote_control, catalogue=catalogue)
+                      allow_remote_control=box.allow_remote_control, catalogue=catalogue, world_name=name)
     app.run()
-    click.echo(f"flowsim sandbox on {url} stopped with the TUI.")
+    click.echo(banner(url, app.sandbox or box, name, f"flowsim sandbox on {url} stopped with the TUI."))
 
 
 def _log_traffic(box: Any) -> None:

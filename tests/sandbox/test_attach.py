@@ -136,3 +136,30 @@ def test_the_requests_pane_shows_each_webhook_attempt_and_its_redelivery() -> No
 
     asyncio.run(go())
     sock.close()
+
+
+def test_the_url_token_and_secret_are_on_screen_while_the_tui_serves() -> None:
+    """Issue 13: the banner was only printed after the TUI quit; the header cut the URL at 120 columns."""
+    sock = bind("127.0.0.1", 0)  # --port 0: the port is known only now
+    url = base_url(sock)
+
+    async def go() -> None:
+        app = serving_app(DEMO_WORLD, sock, url, world_name="demo.yaml")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _until(lambda: app.sandbox is not None and app._server.started)
+            await pilot.pause()
+            assert app.sub_title.startswith(f"LINE sandbox {url}")
+            assert app.query_one("#requests").border_title == f"Requests · {url}"
+            account = app.sandbox.account("shop")
+            await pilot.press("k")
+            await pilot.pause()
+            shown = str(app.screen.query_one("#sandbox-info").render())
+            assert url in shown and account["token"] in shown and account["secret"] in shown
+            assert "clock frozen" in shown and "Ctrl-C" not in shown
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not app.screen.query("#sandbox-info")
+            await app.action_quit()
+
+    asyncio.run(go())
+    sock.close()

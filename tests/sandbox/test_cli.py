@@ -98,3 +98,22 @@ def test_tui_serve_needs_a_world_file() -> None:
     for args in (["tui", "scenarios", "--serve"], ["tui", "no-such-world.yaml", "--serve"]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_tui_serve_prints_one_accurate_banner_once_the_tui_has_closed(monkeypatch: object) -> None:
+    """Issue 13: it printed "clock following wall time" and "Ctrl-C stops." (hidden behind the TUI until it quit)
+    while the sandbox's clock was frozen; now the banner comes after the TUI, as the state says."""
+    import flowsim.sandbox.attach as attach
+
+    class TuiThatQuitsAtOnce:
+        sandbox = None
+
+        def run(self) -> None:
+            pass
+
+    monkeypatch.setattr(attach, "serving_app", lambda *args, **kwargs: TuiThatQuitsAtOnce())  # type: ignore[attr-defined]
+    code, out, err = serve(str(DEMO_WORLD), "--tui", "--port", "0", "--webhook", "http://127.0.0.1:9/callback")
+    assert code == 0 and err == "" and out.count("flowsim sandbox: http://127.0.0.1:") == 1
+    account = Sandbox(load_world(DEMO_WORLD)).account("shop")
+    assert "clock frozen" in out.splitlines()[0] and account["token"] in out and account["secret"] in out
+    assert "Ctrl-C" not in out and out.rstrip().endswith("stopped with the TUI.")
