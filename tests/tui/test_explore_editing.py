@@ -236,8 +236,13 @@ async def test_a_new_world_from_the_form_opens_ready_to_explore_and_saves_a_file
         await pilot.pause()
         assert form.rows("world-users") == [("user1", "+818000000001", ""), ("", "", "")], "and a row to fill"
         assert form.rows("world-oas") == [("shop", "Shop"), ("", "")]
-        await pilot.click("#world-add-user")
-        await pilot.pause()
+        # Pressed, not clicked (the rows mounted above move the button), and waited for: the handler
+        # awaits the new row's mount before it gives it the focus, which one pause may not cover under load.
+        form.query_one("#world-add-user", Button).press()
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if app.screen.focused is form.query(".cell-id").last():
+                break
         assert app.screen.focused is form.query(".cell-id").last(), "the new row's id has the keys"
         await pilot.press(*"aki", "tab", *"not a number")
         form.query_one("#world-name").value = "Two users"
