@@ -392,7 +392,7 @@ class Session:
         return replay(self._scenario, self.start, entries, self.trail)
 
     def _adopt(self, plan: Replay, *, undoable: bool = False) -> None:
-        if plan.base is not self.trail:
+        if plan.stale(self.trail):
             raise ValueError("the run changed while the change was worked out; do it again")
         if undoable:
             self._redo.append(self.trail)

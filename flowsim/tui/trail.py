@@ -56,6 +56,13 @@ class Replay:
     results: dict[int, StepResult] = field(default_factory=dict)
     #: Explored steps left out because they fail now (an action the screen no longer offers, …), with why.
     dropped: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    #: What ``base`` held when the replay was made: a step added since (a backend's send while a question
+    #: was open) makes the replay stale, though the list is the same object.
+    snapshot: tuple[Entry, ...] = ()
+
+    def stale(self, trail: list[Entry]) -> bool:
+        """True when ``trail`` is not the trail this replay was made from, as it was then."""
+        return self.base is not trail or self.snapshot != tuple(trail)
 
 
 def replay(scenario: Scenario, start: datetime, entries: list[Entry], base: list[Entry]) -> Replay:
@@ -65,7 +72,7 @@ def replay(scenario: Scenario, start: datetime, entries: list[Entry], base: list
     ``expect`` included); an explored step that fails is left out and listed
     in ``dropped``, and the steps after it run without it.
     """
-    out = Replay(ScenarioRun(scenario, start=start), base)
+    out = Replay(ScenarioRun(scenario, start=start), base, snapshot=tuple(base))
     run = out.run
     for entry in entries:
         if entry.kind == FILE:

@@ -185,7 +185,7 @@ async def test_editing_a_tap_offers_the_registrys_arguments_and_names_what_a_cha
         await pilot.pause()
         assert form.query_one("#edit-arg-pin").display, "the arguments follow the registry (ACTION_ARGS)"
         form.query_one("#edit-arg-pin").value = "123456"
-        await pilot.click("#edit-ok")
+        form.query_one("#edit-ok", Button).press()  # pressed: showing the PIN field moved the button
         await pilot.pause()
         assert "It does not run there" in text_of(form.query_one("#edit-error")), "not on the consent screen"
         form.query_one("#edit-do").value = "reject"
@@ -314,3 +314,19 @@ def test_a_saved_exploration_explored_again_keeps_one_explored_prefix(tmp_path):
     again = Session(tmp_path / "explored-default-world.yaml")
     assert again.name == "Explored: Default world"
     assert again.scenario_dict()["name"] == "Explored: Default world"
+
+
+def test_an_edit_worked_out_before_a_new_step_is_refused_not_adopted_without_it():
+    """A backend's send (or any step) made while an edit's question was open is not lost by adopting the edit."""
+    import pytest
+
+    from flowsim.tui.session import Session
+
+    session = Session()
+    session.advance("1h")
+    session.advance("2h")
+    plan = session.plan_edit(0, {"advance": "30m"})  # worked out; the question would be open now
+    session.advance("3h")  # a step made meanwhile (the same list grows)
+    with pytest.raises(ValueError):
+        session.adopt(plan)
+    assert session.trail[-1].raw == {"advance": "3h"}, "the new step is still there"
