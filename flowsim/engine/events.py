@@ -424,7 +424,7 @@ class EventLog:
         """Add an event given as its record ``(EventClass.kind, at, *fields)`` (the engine's way: no object made).
 
         The fields must be in the class's order (``EventClass.record_fields``);
-        ``tests/engine`` checks every record the engine writes against it.
+        ``tests/engine/test_records.py`` checks every record the shipped corpus writes against it.
         """
         self._events.append(record)
         if self._depth == 0:
