@@ -189,6 +189,12 @@ def fingerprint(catalogue: Any = None) -> str:
         except OSError:
             h.update(b"unreadable")
         h.update(b"\0")
+    # What an extension can change at run time without touching a file (actions.register adds an action
+    # the schema then accepts), so a cached model never hides it.
+    from flowsim.engine import ACTION_ARGS, INVARIANTS, RULE_IDS
+
+    h.update(json.dumps([sorted((k, list(v)) for k, v in ACTION_ARGS.items()), list(RULE_IDS), list(INVARIANTS)],
+                        default=str).encode() + b"\0")
     entries = getattr(catalogue, "entries", None)
     h.update(b"catalogue " + (json.dumps(entries, sort_keys=True).encode() if entries is not None else b"default"))
     return h.hexdigest()

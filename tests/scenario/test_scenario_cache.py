@@ -275,3 +275,13 @@ def test_gc_is_left_as_it_was(corpus, tmp_path):
     run(corpus, tmp_path / "cache")
     assert gc.get_freeze_count() == 0 and gc.isenabled()
 
+
+
+def test_an_action_registered_at_run_time_changes_the_fingerprint(monkeypatch):
+    """actions.register (for extensions) changes what the schema accepts without a file changing."""
+    from flowsim.engine import ACTION_ARGS
+    from flowsim.scenario.cache import fingerprint
+
+    before = fingerprint()
+    monkeypatch.setitem(ACTION_ARGS, "wave", ())
+    assert fingerprint() != before
