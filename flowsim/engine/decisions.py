@@ -114,6 +114,13 @@ FLEX_MEDIA_COMPONENTS = frozenset({"image", "video", "icon"})
 #: message (400), as LINE documents for item keys.
 TEMPLATE_BUTTON_KEYS_UNIQUE = True
 
+#: (decision) A template send from an account LINE has not granted the
+#: template endpoint is answered 403 before its body is looked at (LINE checks
+#: the channel's permission first, as for any endpoint it does not allow);
+#: ``False`` answers a malformed body's 400 first.  The flexible endpoint is
+#: always allowed.
+TEMPLATE_PERMISSION_BEFORE_CONTENT = True
+
 # ---------------------------------------------------------------- language (R24)
 
 #: (flowsim) The LINE chat's system texts exist in English and Japanese;

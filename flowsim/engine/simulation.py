@@ -429,12 +429,15 @@ class Simulation:
         """``POST /v2/bot/message/pnp/templated/push``: the account's permission (403), ``to`` and R29/R30
         content (400), then arrival (202 or 422)."""
         oa = self.official_account(oa_id)
-        if oa.templates != "allowed":
+        forbidden = oa.templates != "allowed"
+        if forbidden and decisions.TEMPLATE_PERMISSION_BEFORE_CONTENT:
             return self._effects.forbid(oa.id, "template", to if arguments.is_text(to) else shown(to))
         error = (_bad_destination(to) or check_delivery_tag(delivery_tag)
                  or check_template(template_key, body, oa.country, self.catalogue))
         if error:
             return self._refuse(oa, "template", to, error)
+        if forbidden:
+            return self._effects.forbid(oa.id, "template", to)
         msg = self._new_message(oa, "template", to, delivery_tag,
                                 template=TemplateContent(key=template_key, body=body))
         return self._arrive(msg)

@@ -32,6 +32,17 @@ def test_R19_NEW_NUMBER_IN_CURRENT_REGION_decides_how_a_national_form_is_read(mo
     assert sim.user("somchai").phone == expected
 
 
+@pytest.mark.parametrize("flag, status", [(True, 403), (False, 400)])
+def test_TEMPLATE_PERMISSION_BEFORE_CONTENT_decides_which_refusal_a_bad_template_gets(monkeypatch, flag, status):
+    """(decision) An account without the template endpoint sending a malformed body: 403 first, or 400 flipped."""
+    monkeypatch.setattr(decisions, "TEMPLATE_PERMISSION_BEFORE_CONTENT", flag)
+    sim = Simulation(start=START)
+    sim.add_official_account("shop", templates="not_allowed")
+    sim.add_user("hanako", HANAKO, consent="agreed", created_at=START)
+    assert sim.send_template("shop", sha(HANAKO), "no_such_template").status == status
+    assert sim.send_template("shop", sha(HANAKO), "shipment_completed_ja").status == 403, "a good body: 403 both ways"
+
+
 @pytest.mark.rules("R29")
 @pytest.mark.parametrize("flag, status", [(True, 400), (False, 202)])
 def test_R29_TEMPLATE_BUTTON_KEYS_UNIQUE_refuses_a_repeated_button_key(monkeypatch, flag, status):
