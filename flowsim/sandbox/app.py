@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from flowsim.engine import JST, FlowsimError
+from flowsim.engine import JST, ApiCalled, FlowsimError
 
 from . import line
 from .control import control_routes
@@ -171,10 +171,14 @@ def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Requ
             problem = _common_properties(data)
             if problem is not None:
                 return 400, problem
+        log = sandbox.sim.log
+        before = len(log)
         try:
             return handler(sandbox, oa, headers, data, request)
         except FlowsimError as exc:  # the engine refused an argument outright: still a client error
             return 400, line.error(str(exc))
+        finally:  # per request, whatever else changed the simulation meanwhile (the TUI: Session.record_http_send)
+            entry.engine_sent = len(log) > before and bool(log.of_type(ApiCalled, before))
 
     return endpoint_app
 

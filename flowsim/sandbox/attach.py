@@ -175,7 +175,7 @@ def serving_app(world: Path, sock: socket.socket, url: str, webhooks: dict[str, 
 
         def _record_send(self, entry: RecordedRequest) -> None:
             """A backend's send is a ``send`` step of the TUI's run, so that ctrl+s saves a file that repeats it
-            (the session records it only if the engine handled it: ``Session.record_http_send``)."""
+            (only if the engine handled this request, ``entry.engine_sent``: ``Session.record_http_send``)."""
             body, tag = entry.body, entry.headers.get("x-line-delivery-tag")
             if entry.oa is None or not isinstance(body, dict) or entry.method != "POST":
                 return
@@ -186,7 +186,7 @@ def serving_app(world: Path, sock: socket.socket, url: str, webhooks: dict[str, 
                         "template": {"key": body.get("templateKey"), "body": body.get("body")}, "tag": tag}
             else:
                 return
-            self.session.record_http_send(spec)
+            self.session.record_http_send(spec, handled=entry.engine_sent)
 
         def _show_attempt(self, delivery: Any, attempt: Any) -> None:
             self.query_one(RequestLog).add_attempt(

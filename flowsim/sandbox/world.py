@@ -108,6 +108,9 @@ class RecordedRequest:
     status: int = 0
     answer: Any = None
     oa: str | None = None
+    #: The engine handled this request (it logged an :class:`~flowsim.engine.ApiCalled`); False: the
+    #: sandbox answered it before the engine (401, 429, a bad body) and the world did not change.
+    engine_sent: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "request_id": self.request_id, "at": self.at.isoformat(),

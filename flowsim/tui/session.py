@@ -150,7 +150,6 @@ class Session:
     def _notify(self, batch: Batch) -> None:
         if batch and not self._driving:  # another driver (the HTTP sandbox): not a step, unless recorded
             self._foreign += 1
-            self._foreign_pending = True
         for callback in tuple(self._observers):
             if callback not in self._observers:
                 continue  # unsubscribed by an earlier one
@@ -186,7 +185,6 @@ class Session:
         #: Operations of another driver on this simulation not recorded as steps (:meth:`record_http_send`);
         #: a replay (a new simulation) has none of them.
         self._foreign = 0
-        self._foreign_pending = False
         self._unsubscribe = self.sim.subscribe(self._notify)
         #: What ran since the last restart, file steps and explored ones, in order (``trail.py``).
         self.trail: list[Entry] = trail
@@ -361,26 +359,26 @@ class Session:
             raise ValueError(outcome.error)
         return self.run.named[name], self._record(raw)
 
-    def record_http_send(self, spec: dict[str, Any]) -> dict[str, Any] | None:
+    def record_http_send(self, spec: dict[str, Any], *, handled: bool) -> dict[str, Any] | None:
         """Record a send another driver made (the HTTP sandbox: a backend's push) as a ``send`` step.
 
         ``spec`` is the step's ``send:`` (``from``, ``to`` as the request's
         hash, ``messages`` or ``template``, ``tag``), built from the request.
-        It is recorded only if the engine handled it — a batch of the
-        simulation came from outside the session since the last one recorded
-        (a request the sandbox refused before the engine, 401, 429, …,
-        changed nothing and is no step) — and if the scenario loader accepts
-        it; else it stays an unrecorded change (:meth:`save_problems`).
+        It is recorded only if the engine handled this very request
+        (``handled``: the sandbox saw the engine log its call — a request it
+        refused before the engine, 401, 429, a bad body, changed nothing and
+        is no step, whatever else changed the simulation meanwhile, such as
+        the control API) and if the scenario loader accepts it; else it
+        stays an unrecorded change (:meth:`saved_data`).
         Recorded, it is replayed (undo, edit, jump back) and saved as the
         TUI's own sends are.  Returns the step (None: not recorded).
         """
-        if not self._foreign_pending:
+        if not handled:
             return None
-        self._foreign_pending = False
         raw: dict[str, Any] = {"send": {k: v for k, v in spec.items() if v is not None}}
         if check_step(raw) is not None:
             return None
-        self._foreign -= 1
+        self._foreign = max(0, self._foreign - 1)  # its batch was counted as another driver's
         self.trail.append(Entry.explored(raw, http=True))
         self._redo.clear()
         self._notify(())

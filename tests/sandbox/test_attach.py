@@ -163,3 +163,30 @@ def test_the_url_token_and_secret_are_on_screen_while_the_tui_serves() -> None:
 
     asyncio.run(go())
     sock.close()
+
+
+def test_a_push_refused_before_the_engine_after_a_control_api_change_is_no_step() -> None:
+    """Whether a push is a ``send`` step is decided per request (the engine logged its call), not by
+    "something changed the simulation since": a control-API step before a refused push is no send."""
+    sock = bind("127.0.0.1", 0)
+    url = base_url(sock)
+
+    async def go() -> None:
+        app = serving_app(DEMO_WORLD, sock, url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _until(lambda: app.sandbox is not None and app._server.started)
+            async with _backend(app, url) as http:
+                assert (await http.post("/_flowsim/steps", json={"advance": "1h"})).status_code == 200
+                refused = await http.post("/bot/pnp/push", json={**PARCEL, "notificationDisabled": "yes"})
+                assert refused.status_code == 400  # the sandbox's own check: the engine never saw it
+                await pilot.pause()
+                assert app.session.explored == []
+                _data, problems = app.session.saved_data()
+                assert any("made over HTTP" in problem for problem in problems)
+                assert (await http.post("/bot/pnp/push", json=PARCEL)).status_code == 200
+                await pilot.pause()
+                assert len(app.session.explored) == 1  # a push the engine handled is still a step
+            await app.action_quit()
+
+    asyncio.run(go())
+    sock.close()
