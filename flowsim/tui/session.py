@@ -387,7 +387,13 @@ class Session:
     # ------------------------------------------------------------- undo, edit
 
     def _replay(self, entries: list[Entry]) -> Replay:
-        return replay(self._scenario, self.start, entries, self.trail)
+        return replay(self._scenario, self.start, entries, self.trail, self.template_access())
+
+    def template_access(self) -> dict[str, str]:
+        """Each official account's template access now.  The sandbox's ``PATCH /_flowsim/accounts``
+        changes it without a step (no event): a replay and a save take it as the world's setting from
+        the start (a template send made before the change, while allowed, is refused in the replay)."""
+        return {oa: self.sim.official_account(oa).templates for oa in self.sim.official_accounts}
 
     def _adopt(self, plan: Replay, *, undoable: bool = False) -> None:
         if plan.stale(self.trail):
@@ -481,6 +487,11 @@ class Session:
         for key in ("official_accounts", "users"):
             if key in self.data:
                 data[key] = copy.deepcopy(self.data[key])
+        for oa, access in self.template_access().items():
+            accounts = data.setdefault("official_accounts", {})
+            spec = accounts.get(oa) or {}
+            if spec.get("templates", "allowed") != access:
+                accounts[oa] = {**spec, "templates": access}
         # a file step that failed changed nothing (the engine refused it, or an expect did not hold):
         # left out, so the saved file replays what happened and passes
         steps = copy.deepcopy([entry.raw for entry in self.trail

@@ -65,8 +65,13 @@ class Replay:
         return self.base is not trail or self.snapshot != tuple(trail)
 
 
-def replay(scenario: Scenario, start: datetime, entries: list[Entry], base: list[Entry]) -> Replay:
+def replay(scenario: Scenario, start: datetime, entries: list[Entry], base: list[Entry],
+           templates: dict[str, str] | None = None) -> Replay:
     """Run ``entries`` on a new simulation of ``scenario`` from ``start``.
+
+    ``templates`` (official account → ``"allowed"``/``"not_allowed"``) is set
+    before the steps: a setting changed without a step (the sandbox's
+    ``PATCH /_flowsim/accounts``, which writes no event) holds in the replay.
 
     File steps run in their order (their results are results, a failed
     ``expect`` included); an explored step that fails is left out and listed
@@ -74,6 +79,8 @@ def replay(scenario: Scenario, start: datetime, entries: list[Entry], base: list
     """
     out = Replay(ScenarioRun(scenario, start=start), base, snapshot=tuple(base))
     run = out.run
+    for oa, access in (templates or {}).items():
+        run.sim.set_templates(oa, access)
     for entry in entries:
         if entry.kind == FILE:
             result = run.step()

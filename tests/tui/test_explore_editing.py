@@ -330,3 +330,31 @@ def test_an_edit_worked_out_before_a_new_step_is_refused_not_adopted_without_it(
     with pytest.raises(ValueError):
         session.adopt(plan)
     assert session.trail[-1].raw == {"advance": "3h"}, "the new step is still there"
+
+
+# ---------------------------------------------------------------------- settings changed over HTTP
+
+
+def test_a_template_setting_changed_over_http_holds_in_a_replay_and_a_save():
+    """``PATCH /_flowsim/accounts/shop {"templates": "not_allowed"}`` (``Sandbox.configure``: the engine's
+    ``set_templates``, no event) is no step: an undo's replay and a save start from the setting, so a
+    template send the backend got 403 for is not replayed, or saved, as delivered."""
+    from flowsim.sandbox.testing import DEMO_WORLD
+    from flowsim.scenario import ScenarioRun, scenario_from_data
+    from flowsim.tui.session import Session
+
+    session = Session(DEMO_WORLD)
+    to = session.sim.hash_of("yuki")
+    session.sim.set_templates("shop", "not_allowed")  # what the sandbox's PATCH does
+    assert session.sim.send_template("shop", to, "shipment_completed_ja", None, None).status == 403
+    assert session.record_http_send({"from": "shop", "to": to, "template": {"key": "shipment_completed_ja"}},
+                                    handled=True)
+    session.advance("1m")
+    session.undo()
+    assert session.sim.sent_count("shop")["template"] == 0
+    assert session.sim.official_account("shop").templates == "not_allowed"
+    data, _ = session.saved_data()
+    assert data["official_accounts"]["shop"]["templates"] == "not_allowed"
+    run = ScenarioRun(scenario_from_data(data, "saved"))
+    assert all(result.ok for result in run.run_all())
+    assert run.sim.sent_count("shop")["template"] == 0
