@@ -395,10 +395,11 @@ class EventLog:
 
     ``keep=N`` bounds the log to (at least) the last ``N`` events, for long
     runs such as the HTTP sandbox; ``None`` (scenario runs) keeps them all.
+    A reader of a bounded log that must see every event sets :meth:`hold`.
     """
 
     __slots__ = ("_events", "_offset", "_keep", "_subscribers", "_depth", "_batch_start", "_queue",
-                 "_dispatching", "subscriber_errors")
+                 "_dispatching", "subscriber_errors", "_hold")
 
     def __init__(self, keep: int | None = None) -> None:
         if keep is not None and (not isinstance(keep, int) or isinstance(keep, bool) or keep < 1):
@@ -406,6 +407,7 @@ class EventLog:
         self._events: list[Record] = []
         self._offset = 0  # events dropped from the front (bounded logs)
         self._keep = keep
+        self._hold: int | None = None  # a reader's low-water mark (hold)
         self._subscribers: list[Subscriber] = []
         self._depth = 0
         self._batch_start = 0
@@ -459,8 +461,17 @@ class EventLog:
         keep = self._keep
         if keep is not None and len(self._events) >= 2 * keep:
             drop = len(self._events) - keep
-            del self._events[:drop]
-            self._offset += drop
+            if self._hold is not None:
+                drop = min(drop, self._hold - self._offset)
+            if drop > 0:
+                del self._events[:drop]
+                self._offset += drop
+
+    def hold(self, index: int | None) -> None:
+        """Never trim the events from ``index`` on (a reader that has not read them yet: the HTTP
+        sandbox's webhooks, however many one operation logs); ``None``: trim to ``keep`` again.
+        A bounded log then holds ``keep`` to ``2 * keep`` events plus those not read yet."""
+        self._hold = index
 
     # ------------------------------------------------------------- observing
 

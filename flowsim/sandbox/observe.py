@@ -12,9 +12,20 @@ the TUI, after each change the TUI makes (``flowsim/sandbox/attach.py``);
 
 from __future__ import annotations
 
+import logging
+
 from flowsim.engine import Simulation, WebhookQueued
+
+_logger = logging.getLogger("flowsim.sandbox")
 
 
 def webhooks_since(sim: Simulation, position: int) -> tuple[list[WebhookQueued], int]:
-    """The webhook events queued from log position ``position`` on, and the position after them."""
-    return sim.log.of_type(WebhookQueued, position), len(sim.log)
+    """The webhook events queued from log position ``position`` on, and the position after them.
+
+    The sandbox holds the log at its position (``EventLog.hold``), so a bounded log keeps them; if the
+    log trimmed some anyway, their webhooks are lost: said (``logging.error``), not silent."""
+    log = sim.log
+    if position < log.first_kept:
+        _logger.error("flowsim sandbox: %d engine events were trimmed from the log before the sandbox read "
+                      "them; the webhooks among them are lost", log.first_kept - position)
+    return log.of_type(WebhookQueued, position), len(log)

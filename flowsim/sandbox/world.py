@@ -189,6 +189,7 @@ class Sandbox:
             self._apply(oa_id, self._settings.get(oa_id, {}))
             self.tokens[oa.access_token] = oa_id
         self._log_seen = len(sim.log)  # what the world did before it was served is not posted
+        sim.log.hold(self._log_seen)  # the bounded log keeps what collect has not read, however much
 
     def sync(self) -> None:
         """Before serving a request: follow the run source if it changed run, and the clock; then collect."""
@@ -204,6 +205,7 @@ class Sandbox:
         call, the clock's tick) and by the TUI after each change it makes.
         """
         events, self._log_seen = webhooks_since(self.sim, self._log_seen)
+        self.sim.log.hold(self._log_seen)
         for event in events:
             self.sender.enqueue(self.channels[event.oa], event.event)
 

@@ -152,3 +152,20 @@ def test_R26_a_bounded_log_keeps_the_last_events_and_counts_every_one():
     assert log.of_type(ClockAdvanced) == []
     assert 10 <= len(sim.messages) <= 11 and "m50" in sim.messages and "m1" not in sim.messages
     assert len(sim.user("hanako").chats["shop"]) < 20 and len(sim.webhooks["shop"]) < 20
+
+
+def test_a_bounded_log_never_trims_what_a_reader_holds():
+    """``log.hold(index)``: the events from ``index`` on are kept however many (a reader that has not
+    read them: the HTTP sandbox's webhooks); ``hold(None)``: bounded to ``keep`` again."""
+    sim = Simulation(start=START, keep=10)
+    sim.add_official_account("shop")
+    log = sim.log
+    add_user(sim, "hanako", HANAKO, consent="agreed")
+    mark = len(log)
+    log.hold(mark)
+    for i in range(20):
+        sim.send_text("shop", sha(HANAKO), f"message {i}")
+    assert log.first_kept <= mark and len(log.since(mark)) == 20 * 6
+    log.hold(None)
+    sim.send_text("shop", sha(HANAKO), "one more")
+    assert log.first_kept > mark and 10 <= len(list(log)) < 20

@@ -186,3 +186,36 @@ def test_a_text_the_engine_accepts_always_reaches_the_receiver_as_valid_json(lin
     (follow, message) = receiver.received
     assert payload(message)["events"][0]["message"]["text"] == text
     assert text.encode() in message.body  # UTF-8 as is, not escaped
+
+
+def test_one_operation_logging_more_events_than_the_log_keeps_loses_no_webhook(monkeypatch: Any, caplog: Any) -> None:
+    """A bounded log (``keep``) trims only what the sandbox has read: one agree delivering eight accounts'
+    messages logs more than ``keep=10`` events in one operation, and all eight webhooks are queued."""
+    from flowsim.sandbox import world
+    from flowsim.sandbox.world import Sandbox
+    from flowsim.scenario import scenario_from_data, step_from_data
+
+    monkeypatch.setattr(world, "KEEP_EVENTS", 10)
+    oas = [f"oa{i}" for i in range(8)]
+    box = Sandbox(scenario_from_data({
+        "name": "eight accounts", "start": "2026-04-01T09:00:00+09:00",
+        "official_accounts": {oa: {} for oa in oas},
+        "users": {"hanako": {"phone": "+819011110001", "created": "-10d"}},  # Flow A: consent not set
+        "steps": [{"advance": "1m"}]}, "test"), frozen=True)
+    to = box.sim.hash_of("hanako")
+    for oa in oas:
+        assert box.sim.send_flexible(oa, to, [{"type": "text", "text": "Parcel"}], None).status == 200
+        box.collect()
+    queued = len(box.sender.deliveries)
+    for action in ("open_consent", "agree"):
+        assert box.run.perform(step_from_data({"do": action, "user": "hanako"}, "test")).ok
+        box.collect()
+    delivered = [d for d in box.sender.deliveries[queued:] if d.event["type"] == "delivery"]
+    assert sorted(d.channel.oa for d in delivered) == oas
+    # a log trimmed past the sandbox's position anyway (not held) is said, not silent
+    box.sim.log.hold(None)
+    for i in range(3):
+        box.sim.send_flexible(oas[0], to, [{"type": "text", "text": f"more {i}"}], None)
+    with caplog.at_level("ERROR", logger="flowsim.sandbox"):
+        box.collect()
+    assert "engine events were trimmed from the log before the sandbox read them" in caplog.text
