@@ -198,16 +198,18 @@ class Effects:
         return trusted(SendResult, status=status, message_id=msg.id, error=error)
 
     def forbid(self, oa_id: str, kind: str, to: str) -> SendResult:
-        """LINE's 403: the account may not use this endpoint; nothing is recorded but the call."""
-        self.emit(ApiCalled, oa=oa_id, message_kind=kind, to=to, status=answers.FORBIDDEN,
-                  error=answers.FORBIDDEN_MESSAGE)
-        return SendResult(status=answers.FORBIDDEN, error=answers.FORBIDDEN_MESSAGE)
+        """LINE's 403: the account may not use this endpoint."""
+        return self._refused(oa_id, kind, to, answers.FORBIDDEN, answers.FORBIDDEN_MESSAGE)
 
     def refuse(self, oa_id: str, kind: str, to: str, error: ContentError) -> SendResult:
-        """LINE's 400: nothing is recorded but the call."""
-        self.emit(ApiCalled, oa=oa_id, message_kind=kind, to=to, status=answers.INVALID, error=error.message,
-                  rule=error.rule)
-        return SendResult(status=answers.INVALID, error=error.message, details=error.details)
+        """LINE's 400 for what the content or ``to`` breaks (R1, R28-R30)."""
+        return self._refused(oa_id, kind, to, answers.INVALID, error.message, error.rule, error.details)
+
+    def _refused(self, oa_id: str, kind: str, to: str, status: int, message: str, rule: str | None = None,
+                 details: tuple[dict[str, str], ...] = ()) -> SendResult:
+        """An answer that sends nothing: only the call is recorded."""
+        self.emit(ApiCalled, oa=oa_id, message_kind=kind, to=to, status=status, error=message, rule=rule)
+        return SendResult(status=status, error=message, details=details)
 
     def _finish(self, msg: NotificationMessage, trigger: str, *, rule: str, reason: str | None = None) -> None:
         world = self.world
