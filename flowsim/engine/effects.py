@@ -63,7 +63,9 @@ class Effects:
         self.world = world
         self._clock = world.clock
         # Events are written as records, ``(EventClass.kind, at, *fields)`` in the class's field order (see
-        # flowsim.engine.events: the log keeps tuples, which the garbage collector stops walking).
+        # flowsim.engine.events: the log keeps tuples, which the garbage collector stops walking); a chat
+        # line, an SMS or a webhook event as its field values (``*model.__dict__.values()``: ``trusted``
+        # builds every model's ``__dict__`` in field order).
         self._record = world.log.record
         # Lookup tables read off the declared machines (flowsim.engine.compiled): ~0.5 µs a trigger, not ~10.
         # Their models are the engine's own (User, NotificationMessage): states are written by ``assign``.
@@ -105,7 +107,7 @@ class Effects:
         chat_message = trusted(ChatMessage, kind=kind, chat=LINE_CHAT, at=now, text=text,
                                sections=sections, message_id=message_id)
         self._keep_last(user.chats[LINE_CHAT], chat_message)
-        self._record((ChatMessageAppeared.kind, now, user.id, chat_message))
+        self._record((ChatMessageAppeared.kind, now, user.id, *chat_message.__dict__.values()))
 
     def send_pin(self, user: User, purpose: str, number: str) -> None:
         """R17/R19: an SMS with a fresh PIN; the PIN screen accepts it (and, see R18, maybe older ones)."""
@@ -119,7 +121,7 @@ class Effects:
         now = self._clock.now
         sms = trusted(Sms, at=now, number=number, pin=pin, purpose=purpose)
         self._keep_last(user.sms_inbox, sms)
-        self._record((SmsReceived.kind, now, user.id, sms))
+        self._record((SmsReceived.kind, now, user.id, *sms.__dict__.values()))
 
     def queue_webhook(self, oa_id: str, kind: str, user: User | None = None, **fields: Any) -> None:
         """R25/R27: one webhook event for an official account, with a seeded ``webhookEventId``."""
@@ -132,7 +134,7 @@ class Effects:
         event_id = ulid(int(now.timestamp() * 1000), int.from_bytes(world.id_rng.randbytes(10), "big"))
         event = trusted(WebhookEvent, type=kind, oa=oa_id, at=now, webhook_event_id=event_id, **fields)
         self._keep_last(world.webhooks[oa_id], event)
-        self._record((WebhookQueued.kind, now, oa_id, event))
+        self._record((WebhookQueued.kind, now, oa_id, *event.__dict__.values()))
 
     def _keep_last(self, items: list[Any], item: Any) -> None:
         items.append(item)
@@ -269,7 +271,7 @@ class Effects:
         )
         self._keep_last(user.chats.setdefault(oa.id, []), notification)
         record = self._record
-        record((ChatMessageAppeared.kind, now, user.id, notification))
+        record((ChatMessageAppeared.kind, now, user.id, *notification.__dict__.values()))
         record((MessageDelivered.kind, now, msg.id, user.id, oa.id, rule))
         day = now.astimezone(JST).date()
         key = (oa.id, msg.kind, day)

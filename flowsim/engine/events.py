@@ -27,6 +27,15 @@ Consequently two reads of the same entry give equal events, not the same
 object.  The payloads they carry (chat messages, SMS, webhook events)
 are the pydantic models of :mod:`flowsim.models`; :meth:`Event.to_dict`
 gives a JSON-ready form.
+
+**A payload is kept as its field values.**  An event class whose last field
+is a model (``payload = ChatMessage`` on :class:`ChatMessageAppeared`, and
+:class:`SmsReceived`, :class:`WebhookQueued`) writes that model's field
+values into the record, in the model's field order, instead of the model:
+a tuple holding a model is one more object the collector walks for as long
+as the log lives (six per Flow B user), a tuple of strings and datetimes is
+not.  Reading builds the payload again (:func:`flowsim.engine.models.rebuild`):
+equal to the one in the chat, every field marked set.
 """
 
 from __future__ import annotations
@@ -42,7 +51,7 @@ from typing import Any, ClassVar, TypeVar, Union, dataclass_transform
 from pydantic import BaseModel
 
 from .errors import InvalidValueError
-from .models import ChatMessage, Sms, WebhookEvent
+from .models import ChatMessage, Sms, WebhookEvent, rebuild
 from .vocabulary import ConsentState, DiscardReason, MessageKind, Requirement, Screen
 
 
@@ -58,7 +67,10 @@ def _event(cls: type[_C]) -> type[_C]:
     """
     made = dataclass(slots=True, kw_only=True)(cls)
     names = tuple(f.name for f in dataclasses.fields(made))  # type: ignore[arg-type]
-    made.record_fields = names  # type: ignore[attr-defined]
+    payload: type[BaseModel] | None = made.payload  # type: ignore[attr-defined]
+    # A payload model's fields take the place of the payload field (the last) in the record.
+    made.record_fields = names if payload is None else (  # type: ignore[attr-defined]
+        *names[:-1], *(f"{names[-1]}.{field}" for field in payload.model_fields))
     made._setters = tuple(getattr(made, name).__set__ for name in names)  # type: ignore[attr-defined]
     kind = made.kind  # type: ignore[attr-defined]
     if kind in _CLASSES:
@@ -84,16 +96,28 @@ def from_record(record: Record) -> Event:
     cls = _CLASSES[record[0]]
     event = _new_object(cls)
     setters = cls._setters
-    if len(record) != len(setters) + 1:
-        raise ValueError(f"a {cls.__name__} record has {len(setters)} fields, not {len(record) - 1}")
-    for setter, value in zip(setters, record[1:]):
-        setter(event, value)
+    if len(record) != len(cls.record_fields) + 1:
+        raise ValueError(f"a {cls.__name__} record has {len(cls.record_fields)} fields, not {len(record) - 1}")
+    payload = cls.payload
+    if payload is None:
+        for setter, value in zip(setters, record[1:]):
+            setter(event, value)
+    else:
+        last = len(setters)  # the payload's values start where its field would be
+        for setter, value in zip(setters[:-1], record[1:last]):
+            setter(event, value)
+        setters[-1](event, rebuild(payload, record[last:]))
     return event  # type: ignore[no-any-return]
 
 
 def to_record(event: Event) -> Record:
     """The record of an event (what :meth:`EventLog.append` stores)."""
-    return (event.kind, *[getattr(event, name) for name in event.record_fields])
+    names = dataclasses.fields(event)
+    if event.payload is None:
+        return (event.kind, *[getattr(event, f.name) for f in names])
+    model = getattr(event, names[-1].name)
+    return (event.kind, *[getattr(event, f.name) for f in names[:-1]],
+            *[getattr(model, field) for field in event.payload.model_fields])
 
 
 _new_object = object.__new__
@@ -106,8 +130,11 @@ class Event:
     at: datetime
     #: Discriminator, fixed per subclass.
     kind: ClassVar[str] = "event"
-    #: The field names in order, ``at`` first: the layout of this class's records.
+    #: The field names in order, ``at`` first: the layout of this class's records (a payload's fields
+    #: as ``field.name``).
     record_fields: ClassVar[tuple[str, ...]] = ("at",)
+    #: The model class of the last field, kept in records as its field values (see the module's text).
+    payload: ClassVar[type[BaseModel] | None] = None
     _setters: ClassVar[tuple[Callable[[Any, Any], None], ...]] = ()
 
     def describe(self) -> str:
@@ -151,6 +178,7 @@ class ApiCalled(Event):
 @_event
 class ChatMessageAppeared(Event):
     kind: ClassVar[str] = "chat_message"
+    payload: ClassVar[type[BaseModel] | None] = ChatMessage
     user: str
     message: ChatMessage
 
@@ -161,6 +189,7 @@ class ChatMessageAppeared(Event):
 @_event
 class SmsReceived(Event):
     kind: ClassVar[str] = "sms"
+    payload: ClassVar[type[BaseModel] | None] = Sms
     user: str
     sms: Sms
 
@@ -234,6 +263,7 @@ class MessageUnmatched(Event):
 @_event
 class WebhookQueued(Event):
     kind: ClassVar[str] = "webhook"
+    payload: ClassVar[type[BaseModel] | None] = WebhookEvent
     oa: str
     event: WebhookEvent
 

@@ -15,6 +15,7 @@ message record, an answer: about ten per delivered message) is made by
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -358,6 +359,30 @@ def trusted(cls: type[_M], /, **values: Any) -> _M:
     obj = _new(cls)
     _set_dict(obj, fields)
     _set_fields_set(obj, given)
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj
+
+
+#: Per frozen model class: its field names in order, and the one ``model_fields_set`` of every model
+#: :func:`rebuild` makes (all its fields; shared, as a frozen model never adds to it).
+_REBUILT: dict[type[BaseModel], tuple[tuple[str, ...], set[str]]] = {}
+
+
+def rebuild(cls: type[_M], values: Sequence[Any]) -> _M:
+    """A frozen model from its field values in declaration order (an event record's payload).
+
+    Equal to the model the values were read from, every field marked set.
+    """
+    layout = _REBUILT.get(cls)
+    if layout is None:
+        if not cls.model_config.get("frozen"):
+            raise TypeError(f"rebuild() makes frozen models only, not {cls.__name__}")
+        names = tuple(cls.model_fields)
+        layout = _REBUILT[cls] = (names, set(names))
+    obj = _new(cls)
+    _set_dict(obj, dict(zip(layout[0], values)))
+    _set_fields_set(obj, layout[1])
     _set_extra(obj, None)
     _set_private(obj, None)
     return obj
