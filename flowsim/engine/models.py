@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from .answers import is_accepted
+from .texts import section_text
 
 from .vocabulary import (  # the one vocabulary (re-exported here for the models' users)
     FINAL_STATUSES,
@@ -86,6 +87,21 @@ class ChatMessage(_Frozen):
     @property
     def has_set_button(self) -> bool:
         return self.kind in ("setup", "phone_auth")
+
+    def set_rows(self, language: str) -> tuple[tuple[SetupSection, str], ...]:
+        """The card's **Set** rows, ``(section, text beside the button)``, as the app draws them.
+
+        A ``setup`` message has a row per section, each titled; a
+        ``phone_auth`` message *is* its one section ("Clicking Set in the
+        Phone number authentication message"), so its row has the button and
+        no title of its own under the card's.  Other messages have none.
+        One place for the TUI's phone and the HTML report's.
+        """
+        if self.kind == "setup":
+            return tuple((section, section_text(section, language)) for section in self.sections)
+        if self.kind == "phone_auth":
+            return (("phone_auth", ""),)
+        return ()
 
 
 class Sms(_Frozen):

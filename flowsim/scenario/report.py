@@ -360,7 +360,7 @@ PHONES = 12
 
 
 def _phone_html(sim: Any, user_id: str) -> list[str]:
-    from flowsim.engine import LINE_CHAT, section_text
+    from flowsim.engine import LINE_CHAT
 
     user = sim.users[user_id]
     number = user.phone or "no number"
@@ -385,7 +385,7 @@ def _phone_html(sim: Any, user_id: str) -> list[str]:
             out.append(f'<p class="empty">… {len(messages) - CHAT_ITEMS} earlier</p>')
         done = sim.sections_done(user_id)
         for m in messages[-CHAT_ITEMS:]:
-            out += _bubble_html(m, name, user.language, section_text, done)
+            out += _bubble_html(m, name, user.language, done)
         out.append("</div></div>")
     out.append('<div class="chat sms"><div class="chat-head"><span class="avatar sms">✉</span>Messages (SMS)</div>'
                '<div class="msgs">')
@@ -399,16 +399,14 @@ def _phone_html(sim: Any, user_id: str) -> list[str]:
     return out
 
 
-def _bubble_html(m: Any, oa_name: str, language: str, section_text: Callable[[str, str], str],
-                 done: frozenset[str] = frozenset()) -> list[str]:
+def _bubble_html(m: Any, oa_name: str, language: str, done: frozenset[str] = frozenset()) -> list[str]:
     """One chat line as the phone draws it; a setup card's finished sections (``done``) show ✓, not Set."""
     when = f"{m.at:%m-%d %H:%M}"
     if m.kind in ("setup", "phone_auth"):
         title = m.text.split("\n", 1)[0]
-        sections = m.sections if m.kind == "setup" else ("phone_auth",)
-        rows = "".join(f'<div class="section"><span>{_e(section_text(s, language))}</span>'
+        rows = "".join(f'<div class="section"><span>{_e(text)}</span>'
                        + ('<span class="set done">✓</span>' if s in done else '<span class="set">Set</span>')
-                       + "</div>" for s in sections)
+                       + "</div>" for s, text in m.set_rows(language))
         return [f'<div class="item"><div class="bubble card"><div class="card-title">{_e(title)}</div>{rows}</div>'
                 f'<span class="when">{when}</span></div>']
     if m.kind == "notification":

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
-from flowsim.engine import ACTIONS, LINE_CHAT, ChatMessage, User, section_text
+from flowsim.engine import ACTIONS, LINE_CHAT, ChatMessage, User
 
 if TYPE_CHECKING:
     from textual._arrange import DockArrangeResult
@@ -116,16 +116,13 @@ class SystemCard(Vertical):
             Static(Text.assemble(("LINE  ", "bold"), (m.at.strftime("%m-%d %H:%M"), "dim")), classes="meta"),
             Static(Text(title, style="bold"), classes="card-title"),
         ])
-        sections = m.sections if m.kind == "setup" else ("phone_auth",)
-        for section in sections:
+        for section, text in m.set_rows(self.language):
             action = "open_consent" if section == "consent" else "open_phone_auth"
             button = ActionButton(action, classes=f"set-button set-{section}")
             button.section = section
             done = Static("✓", classes=f"section-done done-{section}")
             done.display = False
-            mount_row(self, Horizontal(classes="section"), [
-                Static(section_text(section, self.language), classes="section-text"), button, done,
-            ])
+            mount_row(self, Horizontal(classes="section"), [Static(text, classes="section-text"), button, done])
 
 
 def make_bubble(message: ChatMessage, user: User, oa_name: str) -> Widget:
