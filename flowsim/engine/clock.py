@@ -22,6 +22,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from .errors import ClockWentBackwardsError, InvalidValueError, NaiveDatetimeError, shown
 
@@ -69,14 +70,22 @@ def require_time(value: datetime, what: str = "time", *, clock: bool = True) -> 
 _COMPACT_EVERY = 1024
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)
 class Timer:
-    """A callback due at a simulated time.  Cancelled timers stay in the heap but never fire."""
+    """A callback due at a simulated time, called with ``args``.  Cancelled timers stay in the heap
+    but never fire.
+
+    Slotted, and with its arguments beside the callback rather than bound into
+    it (a ``functools.partial`` of a bound method): every pending message has
+    a timer, and each object here is one the garbage collector walks until
+    the heap is compacted (one tracked object a timer, not four).
+    """
 
     due: datetime
     seq: int
-    callback: Callable[[], None] = field(compare=False)
+    callback: Callable[..., None] = field(compare=False)
     label: str = field(default="", compare=False)
+    args: tuple[Any, ...] = field(default=(), compare=False)
     cancelled: bool = field(default=False, compare=False)
 
     def cancel(self) -> None:
@@ -103,14 +112,17 @@ class SimClock:
     def now(self) -> datetime:
         return self._now
 
-    def call_at(self, due: datetime, callback: Callable[[], None], label: str = "") -> Timer:
-        """Schedule ``callback`` at ``due``.  A time already reached fires on the next advance."""
+    def call_at(self, due: datetime, callback: Callable[..., None], label: str = "",
+                args: tuple[Any, ...] = ()) -> Timer:
+        """Schedule ``callback(*args)`` at ``due``.  A time already reached fires on the next advance."""
         require_aware(due, "timer due time")
         if not callable(callback):
             raise InvalidValueError(f"timer callback {shown(callback)} is not callable")
         if not isinstance(label, str):
             raise InvalidValueError(f"timer label {shown(label)}: expected a string")
-        timer = Timer(due, next(self._seq), callback, label)
+        if not isinstance(args, tuple):
+            raise InvalidValueError(f"timer arguments {shown(args)}: expected a tuple")
+        timer = Timer(due, next(self._seq), callback, label, args)
         heapq.heappush(self._timers, timer)
         if timer.seq % _COMPACT_EVERY == 0:
             self._compact()
@@ -166,5 +178,5 @@ class SimClock:
                 continue
             if timer.due > self._now:
                 self._now = timer.due
-            timer.callback()
+            timer.callback(*timer.args)
         self._now = target

@@ -14,7 +14,6 @@ and pending messages are never forgotten.
 from __future__ import annotations
 
 from datetime import timedelta, timezone
-from functools import partial
 from typing import Any, cast
 
 from transitions import MachineError
@@ -57,7 +56,7 @@ JST = timezone(timedelta(hours=9), "JST")
 class Effects:
     """Applies decisions to a :class:`World`; every method logs what it changed."""
 
-    __slots__ = ("world", "_consent", "_lifecycle", "_screens", "_clock", "_record")
+    __slots__ = ("world", "_consent", "_lifecycle", "_screens", "_clock", "_record", "_expire")
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -72,6 +71,7 @@ class Effects:
         self._consent = compiled(consent_machine(), assign)
         self._lifecycle = compiled(message_machine(), assign)
         self._screens = compiled(screen_machine(), assign)
+        self._expire = self.expire  # every R22 timer's callback, bound once (its message id is the timer's argument)
 
     # ------------------------------------------------------------------ the log and the machines
 
@@ -247,7 +247,7 @@ class Effects:
         world.pending[user.id][msg.id] = None
         if decisions.WINDOW_APPLIES_TO_SMS_WAIT or "consent" in verdict.missing:
             world.timers[msg.id] = world.clock.call_at(
-                msg.requested_at + decisions.PENDING_WINDOW, partial(self.expire, msg.id), label=f"expire {msg.id}")
+                msg.requested_at + decisions.PENDING_WINDOW, self._expire, f"expire {msg.id}", (msg.id,))
         self.post(user, "received", msg.id)
         if "consent" in verdict.missing:
             sections = ("consent", "phone_auth") if "sms" in verdict.missing else ("consent",)

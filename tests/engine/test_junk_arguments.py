@@ -586,8 +586,20 @@ def test_sim_clock_refuses_junk_timers_and_times():
     _refused(InvalidValueError, lambda: clock.call_at(START, "not callable"), "not callable")
     _refused(InvalidValueError, lambda: clock.advance(timedelta.max), "representable range")
     _refused(InvalidValueError, lambda: SimClock(datetime.min.replace(tzinfo=UTC)), "representable range")
+    _refused(InvalidValueError, lambda: clock.call_at(START, print, "label", args=["not", "a tuple"]), "tuple")
     clock.advance(timedelta(hours=1))
     assert clock.now == START + timedelta(hours=1)
+
+
+def test_sim_clock_calls_a_timer_with_its_arguments_at_its_time():
+    clock = SimClock(START)
+    fired: list[tuple[object, ...]] = []
+    clock.call_at(START + timedelta(hours=2), lambda *a: fired.append((clock.now, *a)), "two", args=("m2", 2))
+    clock.call_at(START + timedelta(hours=1), lambda *a: fired.append((clock.now, *a)), "one", args=("m1",))
+    clock.call_at(START + timedelta(hours=1), lambda: fired.append((clock.now,)))  # no arguments
+    clock.advance(timedelta(hours=3))
+    assert fired == [(START + timedelta(hours=1), "m1"), (START + timedelta(hours=1),),
+                     (START + timedelta(hours=2), "m2", 2)]
 
 
 def test_catalogue_refuses_junk(tmp_path):
