@@ -19,3 +19,11 @@ def test_ulid_refuses_out_of_range_parts(millis, randomness):
     with pytest.raises(ValueError, match="48-bit timestamp and 80 random bits"):
         ulid(millis, randomness)
 
+
+
+@given(st.integers(0, (1 << 48) - 1), st.lists(st.integers(0, (1 << 80) - 1), min_size=2, max_size=4))
+def test_ulids_of_one_millisecond_share_its_time_characters_and_each_matches(millis, randomness):
+    """The engine writes several events in one simulated millisecond: the cached time part stays right."""
+    made = [ulid(millis, r) for r in randomness]
+    assert made == [str(ULID.from_bytes(millis.to_bytes(6, "big") + r.to_bytes(10, "big"))) for r in randomness]
+    assert len({m[:10] for m in made}) == 1

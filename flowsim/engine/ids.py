@@ -13,14 +13,24 @@ from __future__ import annotations
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 #: Every two characters, by the 10 bits they write (one lookup per pair: a ULID is made per webhook event).
 _PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
+#: The ten timestamp characters of the last millisecond written: the events of one operation share it.
+_last_time: tuple[int, str] = (-1, "")
 
 
 def ulid(millis: int, randomness: int) -> str:
-    """The 26-character ULID of a millisecond timestamp and 80 random bits."""
+    """The 26-character ULID of a millisecond timestamp and 80 random bits.
+
+    Ten characters for the 48-bit time (two zero bits first), sixteen for the
+    randomness: eight lookups of ten bits.
+    """
+    global _last_time
     if not 0 <= millis < 1 << 48 or not 0 <= randomness < 1 << 80:
         raise ValueError("a ULID holds a 48-bit timestamp and 80 random bits")
-    v = millis << 80 | randomness  # 26 characters of 5 bits (two zero bits first): 1, 12 pairs, 1
     p = _PAIRS
-    return (_CROCKFORD[v >> 125] + p[v >> 115 & 1023] + p[v >> 105 & 1023] + p[v >> 95 & 1023]
-            + p[v >> 85 & 1023] + p[v >> 75 & 1023] + p[v >> 65 & 1023] + p[v >> 55 & 1023] + p[v >> 45 & 1023]
-            + p[v >> 35 & 1023] + p[v >> 25 & 1023] + p[v >> 15 & 1023] + p[v >> 5 & 1023] + _CROCKFORD[v & 31])
+    last, time = _last_time
+    if millis != last:
+        time = p[millis >> 40] + p[millis >> 30 & 1023] + p[millis >> 20 & 1023] + p[millis >> 10 & 1023] + p[millis & 1023]
+        _last_time = (millis, time)
+    r = randomness
+    return (time + p[r >> 70] + p[r >> 60 & 1023] + p[r >> 50 & 1023] + p[r >> 40 & 1023]
+            + p[r >> 30 & 1023] + p[r >> 20 & 1023] + p[r >> 10 & 1023] + p[r & 1023])
