@@ -13,7 +13,7 @@ and pending messages are never forgotten.
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, cast
 
 from transitions import MachineError
@@ -45,7 +45,7 @@ from .ids import ulid
 from .machines import consent_machine, message_machine, screen_machine
 from .models import ChatMessage, NotificationMessage, PinChallenge, SendResult, Sms, User, WebhookEvent, assign, trusted
 from .phone import hash_number
-from .texts import important_label, section_text, system_text
+from .texts import chat_text, important_label
 from .vocabulary import LINE_CHAT, Requirement
 from .world import World
 
@@ -56,7 +56,7 @@ JST = timezone(timedelta(hours=9), "JST")
 class Effects:
     """Applies decisions to a :class:`World`; every method logs what it changed."""
 
-    __slots__ = ("world", "_consent", "_lifecycle", "_screens", "_clock", "_record", "_expire")
+    __slots__ = ("world", "_consent", "_lifecycle", "_screens", "_clock", "_record", "_expire", "_day")
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -72,6 +72,7 @@ class Effects:
         self._lifecycle = compiled(message_machine(), assign)
         self._screens = compiled(screen_machine(), assign)
         self._expire = self.expire  # every R22 timer's callback, bound once (its message id is the timer's argument)
+        self._day: tuple[datetime | None, date] = (None, date.min)  # (a time, its UTC+9 day): deliveries come many per instant
 
     # ------------------------------------------------------------------ the log and the machines
 
@@ -100,12 +101,9 @@ class Effects:
 
     def post(self, user: User, kind: str, message_id: str | None = None, *, sections: tuple[str, ...] = ()) -> None:
         """A message from the "LINE" system account (R12-R19)."""
-        text = system_text(kind, user.language)
-        if sections:
-            text += "".join(f"\n• {section_text(s, user.language)} [Set]" for s in sections)
         now = self._clock.now
-        chat_message = trusted(ChatMessage, kind=kind, chat=LINE_CHAT, at=now, text=text,
-                               sections=sections, message_id=message_id)
+        chat_message = trusted(ChatMessage, kind=kind, chat=LINE_CHAT, at=now,
+                               text=chat_text(kind, user.language, sections), sections=sections, message_id=message_id)
         self._keep_last(user.chats[LINE_CHAT], chat_message)
         self._record((ChatMessageAppeared.kind, now, user.id, *chat_message.__dict__.values()))
 
@@ -273,7 +271,10 @@ class Effects:
         record = self._record
         record((ChatMessageAppeared.kind, now, user.id, *notification.__dict__.values()))
         record((MessageDelivered.kind, now, msg.id, user.id, oa.id, rule))
-        day = now.astimezone(JST).date()
+        at, day = self._day
+        if at is not now:
+            day = now.astimezone(JST).date()
+            self._day = (now, day)
         key = (oa.id, msg.kind, day)
         world.counts[key] = total = world.counts.get(key, 0) + 1
         record((CountIncremented.kind, now, oa.id, msg.kind, day, total))

@@ -46,6 +46,17 @@ def section_text(section: str, language: str) -> str:
     return texts.get(language) or texts[decisions.SYSTEM_TEXT_FALLBACK_LANGUAGE]
 
 
+def chat_text(kind: str, language: str, sections: tuple[str, ...] = ()) -> str:
+    """The text of a "LINE" system message: its title, and a line per setup section with its **Set**."""
+    return _chat_text(kind, language, sections, decisions.SYSTEM_TEXT_FALLBACK_LANGUAGE)
+
+
+@lru_cache(maxsize=256)  # a few kinds, sections and languages; the fallback is part of the key (a decision)
+def _chat_text(kind: str, language: str, sections: tuple[str, ...], _fallback: str) -> str:
+    text = system_text(kind, language)
+    return text + "".join(f"\n• {section_text(s, language)} [Set]" for s in sections)
+
+
 @lru_cache(maxsize=256)  # asked at every delivery (R24), of a few versions
 def parse_version(version: str) -> tuple[int, ...]:
     """``"15.9.0"`` → ``(15, 9, 0)``; missing parts count as 0, junk as 0."""
