@@ -14,6 +14,11 @@ Each LINE endpoint answers in this order (docs/sandbox.md, "Endpoints"):
 Every answer, errors and 404/405 included, is JSON with an
 ``x-line-request-id`` header; an unexpected exception in the sandbox is a
 500 with LINE's body shape (and a bug to report), never a traceback on the wire.
+
+The four endpoints are plain ASGI apps that :class:`SandboxApp` calls by
+method and path before Starlette's middleware and router, which serve the
+rest (the control API, 404, 405) and the lifespan.  The answers are the
+same bytes either way (docs/sandbox.md, "Speed").
 """
 
 from __future__ import annotations
@@ -28,10 +33,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flowsim.engine import JST, ApiCalled, FlowsimError
 
@@ -54,40 +62,69 @@ def request_id() -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+def encode(body: Any) -> bytes:
+    """Compact UTF-8 JSON of an answer's body."""
+    if type(body) is dict and not body:  # {}: every successful send
+        return b"{}"
+    try:
+        return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    except UnicodeEncodeError:  # a lone surrogate someone sent, shown back as a \uXXXX escape
+        return json.dumps(body, separators=(",", ":")).encode()
+
+
 def answer(status: int, body: Any, rid: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
     """A JSON response carrying ``x-line-request-id``."""
-    try:
-        content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-    except UnicodeEncodeError:  # a lone surrogate someone sent, shown back as a \uXXXX escape
-        content = json.dumps(body, separators=(",", ":")).encode()
     out = {"x-line-request-id": rid or request_id()}
     if headers:
         out.update(headers)
-    return Response(content, status, headers=out, media_type="application/json")
+    return Response(encode(body), status, headers=out, media_type="application/json")
 
 
-async def read_body(request: Request) -> bytes | None:
-    """The body, or ``None`` when it exceeds :data:`line.MAX_BODY` (drained up to :data:`DRAIN_LIMIT`)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > line.MAX_BODY:
-        size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > DRAIN_LIMIT:
-                break
-        return None
+async def send_answer(send: Send, status: int, body: Any, rid: str) -> None:
+    """What :func:`answer`'s ``Response`` sends (the same headers in the same order), without building it."""
+    content = encode(body)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"x-line-request-id", rid.encode("latin-1")),
+                            (b"content-length", str(len(content)).encode("latin-1")),
+                            (b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": content})
+
+
+async def read_body(receive: Receive, declared: str | None) -> bytes | None:
+    """The body, or ``None`` when it exceeds :data:`line.MAX_BODY` (drained up to :data:`DRAIN_LIMIT`).
+
+    ``declared`` is the ``Content-Length`` header.  The ASGI messages are read as Starlette's
+    ``Request.stream`` reads them (a disconnect raises ``ClientDisconnect``), without its async
+    generator, which asyncio registers and finalises for every request.
+    """
+    drain = declared is not None and declared.isdigit() and int(declared) > line.MAX_BODY
     chunks = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > line.MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            more = message.get("more_body", False)
+            size += len(chunk)
+            if drain:
+                if size > DRAIN_LIMIT:
+                    break
+            elif size > line.MAX_BODY:
+                return None
+            else:
+                chunks.append(chunk)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+    return None if drain else b"".join(chunks)
 
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+#: ``json.loads(text, parse_constant=…)`` builds a decoder on every call; this one is made once.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
 
 
 def parse_json(raw: bytes) -> tuple[Any, dict[str, Any] | None]:
@@ -98,8 +135,10 @@ def parse_json(raw: bytes) -> tuple[Any, dict[str, Any] | None]:
         before = raw[: exc.start]
         line_no = before.count(b"\n") + 1
         return None, line.unparsable(line_no, exc.start - (before.rfind(b"\n") + 1) + 1)
+    if text.startswith("\ufeff"):  # what json.loads refuses before decoding: a BOM
+        return None, line.unparsable(1, 1)
     try:
-        return json.loads(text, parse_constant=_refuse_constant), None
+        return _DECODER.decode(text), None
     except json.JSONDecodeError as exc:
         return None, line.unparsable(exc.lineno, exc.colno)
     except (ValueError, RecursionError):  # NaN/Infinity, a 5,000-digit number, nesting deeper than Python's stack
@@ -119,31 +158,37 @@ def _common_properties(data: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
-#: An endpoint's own work, once the common checks passed: ``(sandbox, oa, headers, body, request) -> (status, body)``.
-Handler = Callable[[Sandbox, str, dict[str, str], Any, Request], tuple[int, Any]]
+#: An endpoint's own work, once the common checks passed: ``(sandbox, oa, headers, body, scope) -> (status, body)``.
+Handler = Callable[[Sandbox, str, dict[str, str], Any, Scope], tuple[int, Any]]
 
 
-def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Request], Awaitable[Response]]:
-    """Wrap one LINE endpoint: record, size, auth, rate limit, (sends) content type and JSON; then ``handler``."""
+class LineEndpoint:
+    """One LINE endpoint as an ASGI app: record, size, auth, rate limit, (sends) content type and JSON; then ``handler``."""
 
-    async def endpoint_app(request: Request) -> Response:
-        sandbox: Sandbox = request.app.state.sandbox
+    def __init__(self, sandbox: Sandbox, handler: Handler, endpoint: str, send: bool) -> None:
+        self.sandbox = sandbox
+        self.handler = handler
+        self.endpoint = endpoint
+        self.send = send
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sandbox = self.sandbox
         rid = request_id()
-        scope = request.scope
         # one plain dict (ASGI names are lower case): cheaper than Starlette's Headers for a few lookups
         headers = {key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]}
         entry = sandbox.record(rid, scope["method"], scope["path"], scope["query_string"].decode("latin-1"),
                                headers, None)
-        status, body = await _guarded(sandbox, request, entry, headers)
+        status, body = await self._guarded(scope, receive, entry, headers)
         sandbox.collect()
         entry.status, entry.answer = status, body
         for listener in sandbox.request_listeners:
             listener(entry)
-        return answer(status, body, rid)
+        await send_answer(send, status, body, rid)
 
-    async def _guarded(sandbox: Sandbox, request: Request, entry: RecordedRequest,
+    async def _guarded(self, scope: Scope, receive: Receive, entry: RecordedRequest,
                        headers: dict[str, str]) -> tuple[int, Any]:
-        raw = await read_body(request) if send else b""
+        sandbox, is_send = self.sandbox, self.send
+        raw = await read_body(receive, headers.get("content-length")) if is_send else b""
         if raw is None:
             return 413, line.error(line.TOO_LARGE)
         sandbox.sync()
@@ -154,10 +199,10 @@ def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Requ
         if oa is None:
             return 401, line.error(line.INVALID_TOKEN)
         entry.oa = oa
-        if not sandbox.limiter.allow(oa, endpoint):
+        if not sandbox.limiter.allow(oa, self.endpoint):
             return 429, line.error(line.RATE_LIMITED)
         data = None
-        if send:
+        if is_send:
             content_type = headers.get("content-type")
             if not line.is_json_type(content_type):
                 entry.body = _printable(raw)
@@ -174,13 +219,11 @@ def line_endpoint(handler: Handler, endpoint: str, send: bool) -> Callable[[Requ
         log = sandbox.sim.log
         before = len(log)
         try:
-            return handler(sandbox, oa, headers, data, request)
+            return self.handler(sandbox, oa, headers, data, scope)
         except FlowsimError as exc:  # the engine refused an argument outright: still a client error
             return 400, line.error(str(exc))
         finally:  # per request, whatever else changed the simulation meanwhile (the TUI: Session.record_http_send)
             entry.engine_sent = len(log) > before and bool(log.of_type(ApiCalled, before))
-
-    return endpoint_app
 
 
 def _printable(raw: bytes, limit: int = 2000) -> str:
@@ -191,12 +234,12 @@ def _printable(raw: bytes, limit: int = 2000) -> str:
 # ---------------------------------------------------------------------- the four endpoints
 
 
-def push(sandbox: Sandbox, oa: str, headers: dict[str, str], data: Any, request: Request) -> tuple[int, Any]:
+def push(sandbox: Sandbox, oa: str, headers: dict[str, str], data: Any, scope: Scope) -> tuple[int, Any]:
     result = sandbox.sim.send_flexible(oa, data.get("to"), data.get("messages"), headers.get("x-line-delivery-tag"))
     return result.status, result.body()
 
 
-def templated_push(sandbox: Sandbox, oa: str, headers: dict[str, str], data: Any, request: Request) -> tuple[int, Any]:
+def templated_push(sandbox: Sandbox, oa: str, headers: dict[str, str], data: Any, scope: Scope) -> tuple[int, Any]:
     result = sandbox.sim.send_template(oa, data.get("to"), data.get("templateKey"), data.get("body"),
                                        headers.get("x-line-delivery-tag"))
     return result.status, result.body()
@@ -205,8 +248,8 @@ def templated_push(sandbox: Sandbox, oa: str, headers: dict[str, str], data: Any
 def statistics(kind: str) -> Handler:
     """``GET …/delivery/pnp[/templated]?date=yyyyMMdd``: always 200 for a valid date (UTC+9 days, R26)."""
 
-    def handler(sandbox: Sandbox, oa: str, headers: dict[str, str], data: Any, request: Request) -> tuple[int, Any]:
-        day = line.parse_date(request.query_params.get("date"))
+    def handler(sandbox: Sandbox, oa: str, headers: dict[str, str], data: Any, scope: Scope) -> tuple[int, Any]:
+        day = line.parse_date(QueryParams(scope["query_string"]).get("date"))  # as Request.query_params
         if day is None:
             return 400, line.error(line.BAD_DATE)
         if day < line.STATISTICS_START:
@@ -232,7 +275,38 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return answer(500, line.error(line.SERVER_ERROR))
 
 
-def create_app(sandbox: Sandbox) -> Starlette:
+class SandboxApp(Starlette):
+    """Starlette, with LINE's four endpoints called by method and path before its router.
+
+    Those are what a backend sends, and Starlette's stack around an endpoint
+    (its exception layers, the router's matching, ``Request`` and
+    ``Response``) cost about as much as the endpoint's own checks
+    (docs/sandbox.md, "Speed").  They keep Starlette's
+    ``ServerErrorMiddleware`` with the app's 500 handler; anything else
+    (another method or path, a ``root_path``, the lifespan) goes through
+    Starlette as before, and reaches the same endpoints by its routes.
+    """
+
+    def __init__(self, sandbox: Sandbox, endpoints: Mapping[tuple[str, str], ASGIApp], **options: Any) -> None:
+        super().__init__(**options)
+        self.state.sandbox = sandbox
+        self.line_endpoints = dict(endpoints)
+        self._line_stack = ServerErrorMiddleware(self._line, handler=self.exception_handlers.get(Exception),
+                                                 debug=self.debug)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (scope["method"], scope["path"]) in self.line_endpoints \
+                and not scope.get("root_path"):
+            scope["app"] = self
+            await self._line_stack(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+    async def _line(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.line_endpoints[scope["method"], scope["path"]](scope, receive, send)
+
+
+def create_app(sandbox: Sandbox) -> SandboxApp:
     """The ASGI app serving ``sandbox``; its lifespan starts and stops the webhook sender and the clock's tick."""
 
     @contextlib.asynccontextmanager
@@ -245,18 +319,24 @@ def create_app(sandbox: Sandbox) -> Starlette:
             ticker.cancel()
             await sandbox.sender.stop()
 
+    endpoints = {
+        ("POST", line.PUSH): LineEndpoint(sandbox, push, line.PUSH, True),
+        ("POST", line.TEMPLATED_PUSH): LineEndpoint(sandbox, templated_push, line.TEMPLATED_PUSH, True),
+        ("GET", line.STATISTICS): LineEndpoint(sandbox, statistics("flexible"), line.STATISTICS, False),
+        ("GET", line.TEMPLATED_STATISTICS): LineEndpoint(sandbox, statistics("template"), line.TEMPLATED_STATISTICS,
+                                                          False),
+    }
+    # the same endpoints as routes too: a HEAD of the statistics, or a path under a root_path, is served through them
     routes = [
-        Route(line.PUSH, line_endpoint(push, line.PUSH, True), methods=["POST"]),
-        Route(line.TEMPLATED_PUSH, line_endpoint(templated_push, line.TEMPLATED_PUSH, True), methods=["POST"]),
-        Route(line.STATISTICS, line_endpoint(statistics("flexible"), line.STATISTICS, False), methods=["GET"]),
-        Route(line.TEMPLATED_STATISTICS, line_endpoint(statistics("template"), line.TEMPLATED_STATISTICS, False),
-              methods=["GET"]),
+        Route(line.PUSH, endpoints["POST", line.PUSH], methods=["POST"]),
+        Route(line.TEMPLATED_PUSH, endpoints["POST", line.TEMPLATED_PUSH], methods=["POST"]),
+        Route(line.STATISTICS, endpoints["GET", line.STATISTICS], methods=["GET"]),
+        Route(line.TEMPLATED_STATISTICS, endpoints["GET", line.TEMPLATED_STATISTICS], methods=["GET"]),
         Mount("/_flowsim", routes=control_routes()),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={HTTPException: _http_error, Exception: _server_error})
+    app = SandboxApp(sandbox, endpoints, routes=routes, lifespan=lifespan,
+                     exception_handlers={HTTPException: _http_error, Exception: _server_error})
     app.router.redirect_slashes = False  # LINE answers 404 to an unknown path, not a redirect
-    app.state.sandbox = sandbox
     return app
 
 

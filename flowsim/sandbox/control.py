@@ -66,7 +66,7 @@ def control(handler: Any) -> Any:
 async def _json(request: Request, default: Any = None) -> tuple[Any, dict[str, Any] | None]:
     from .app import parse_json, read_body
 
-    raw = await read_body(request)
+    raw = await read_body(request.receive, request.headers.get("content-length"))
     if raw is None:
         return None, line.error(line.TOO_LARGE)
     if not raw.strip():

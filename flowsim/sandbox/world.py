@@ -204,6 +204,8 @@ class Sandbox:
         Called after every operation the sandbox serves (a request, a control
         call, the clock's tick) and by the TUI after each change it makes.
         """
+        if len(self.sim.log) == self._log_seen:  # nothing logged since (most calls: before a request's work)
+            return
         events, self._log_seen = webhooks_since(self.sim, self._log_seen)
         self.sim.log.hold(self._log_seen)
         for event in events:
