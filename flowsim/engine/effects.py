@@ -43,7 +43,7 @@ from .events import (
 )
 from .ids import ulid
 from .machines import consent_machine, message_machine, screen_machine
-from .models import ChatMessage, NotificationMessage, PinChallenge, SendResult, Sms, User, WebhookEvent, assign, trusted
+from .models import ChatMessage, NotificationMessage, PinChallenge, SendResult, Sms, User, WebhookEvent, assign, assign_all, trusted
 from .phone import hash_number
 from .texts import chat_text, important_label
 from .vocabulary import LINE_CHAT, Requirement
@@ -89,7 +89,8 @@ class Effects:
 
         The facade has already checked that the action is available.
         """
-        assign(user, "screen_error", None)
+        if user.screen_error is not None:  # an error shown on the screen goes with the tap
+            assign(user, "screen_error", None)
         before = user.screen
         try:
             self._screens.fire(action, user, **kwargs)
@@ -167,7 +168,7 @@ class Effects:
         if old is not None:
             world.by_hash.pop(hash_number(old), None)
         user.phone = new
-        user.phone_changed_at = world.now
+        user.phone_changed_at = self._clock.now
         world.by_hash[new_hash] = user.id
         self.post(user, "phone_changed")
         self.emit(PhoneNumberChanged, user=user.id, old=old, new=new)
@@ -186,7 +187,7 @@ class Effects:
         if "messages" in content:
             content["messages"] = tuple(m.copy() if type(m) is dict else dict(m) for m in content["messages"])
         msg = trusted(NotificationMessage, id=f"m{next(world.message_seq)}", oa=oa_id, kind=kind, to=to,
-                      requested_at=world.now, delivery_tag=tag, **content)
+                      requested_at=self._clock.now, delivery_tag=tag, **content)
         world.messages[msg.id] = msg
         return msg
 
@@ -214,10 +215,7 @@ class Effects:
     def _finish(self, msg: NotificationMessage, trigger: str, *, rule: str, reason: str | None = None) -> None:
         world = self.world
         self._lifecycle.fire(trigger, msg)
-        assign(msg, "rule", rule)
-        assign(msg, "reason", reason)
-        assign(msg, "decided_at", self._clock.now)
-        assign(msg, "missing", set())
+        assign_all(msg, rule=rule, reason=reason, decided_at=self._clock.now, missing=set())
         timer = world.timers.pop(msg.id, None)
         if timer is not None:
             timer.cancel()
@@ -240,8 +238,7 @@ class Effects:
         world = self.world
         world.arrival_needs[msg.id] = verdict.missing
         self._lifecycle.fire("hold", msg)
-        assign(msg, "missing", set(verdict.missing))
-        assign(msg, "rule", verdict.rule)
+        assign_all(msg, missing=set(verdict.missing), rule=verdict.rule)
         world.pending[user.id][msg.id] = None
         if decisions.WINDOW_APPLIES_TO_SMS_WAIT or "consent" in verdict.missing:
             world.timers[msg.id] = world.clock.call_at(
@@ -302,7 +299,7 @@ class Effects:
         world = self.world
         for message_id in list(world.pending[user.id]):
             msg = world.messages[message_id]
-            verdict = on_recheck(user, msg.oa, world.now, missing=frozenset(msg.missing), rule=msg.rule or "R11",
+            verdict = on_recheck(user, msg.oa, self._clock.now, missing=frozenset(msg.missing), rule=msg.rule or "R11",
                                  arrival_needs=world.arrival_needs[msg.id], completed_by=completed_by)
             if isinstance(verdict, Discard):
                 self.discard(msg, user, verdict.reason, verdict.rule)
@@ -310,8 +307,7 @@ class Effects:
                 self.deliver(msg, user, verdict.rule)
             elif isinstance(verdict, Hold) and verdict.missing != msg.missing:
                 newly_sms = verdict.rule == "R11" and "sms" not in msg.missing
-                assign(msg, "missing", set(verdict.missing))
-                assign(msg, "rule", verdict.rule)
+                assign_all(msg, missing=set(verdict.missing), rule=verdict.rule)
                 if newly_sms and decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED:
                     self.post(user, "phone_auth", msg.id)
                 self._record((MessagePending.kind, self._clock.now, msg.id, user.id, msg.oa, _sorted(verdict.missing),

@@ -41,6 +41,7 @@ equal to the one in the chat, every field marked set.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -401,6 +402,34 @@ class SubscriberError:
     error: BaseException
 
 
+_M = TypeVar("_M", bound=Callable[..., Any])
+
+
+def operation(method: _M) -> _M:
+    """Mark a method of an object with a ``log`` (:class:`EventLog`) as one operation: what it logs
+    is one batch, published when it returns or raises.
+
+    :meth:`EventLog.begin_operation` and :meth:`EventLog.end_operation` written
+    out here, in this module, so that a public call costs no extra calls when
+    nobody subscribes and the log is unbounded (a scenario run).
+    """
+
+    @functools.wraps(method)
+    def run(owner: Any, *args: Any, **kwargs: Any) -> Any:
+        log: EventLog = owner.log
+        if log._depth == 0:
+            log._batch_start = len(log._events)
+        log._depth += 1
+        try:
+            return method(owner, *args, **kwargs)
+        finally:
+            log._depth -= 1
+            if log._depth == 0 and (log._subscribers or log._keep is not None):
+                log._end_batch()
+
+    return run  # type: ignore[return-value]
+
+
 class EventLog:
     """The sequence of events, and the subscribers that observe it in batches.
 
@@ -472,11 +501,14 @@ class EventLog:
     def end_operation(self) -> None:
         """End an operation; the outermost end publishes its batch (also after an exception: it happened)."""
         self._depth -= 1
-        if self._depth == 0:
-            if self._subscribers and len(self._events) > self._batch_start:
-                self._publish(tuple(map(from_record, self._events[self._batch_start:])))
-            if self._keep is not None:
-                self._trim()
+        if self._depth == 0 and (self._subscribers or self._keep is not None):
+            self._end_batch()
+
+    def _end_batch(self) -> None:
+        if self._subscribers and len(self._events) > self._batch_start:
+            self._publish(tuple(map(from_record, self._events[self._batch_start:])))
+        if self._keep is not None:
+            self._trim()
 
     @contextmanager
     def operation(self) -> Iterator[None]:

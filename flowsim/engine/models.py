@@ -404,6 +404,12 @@ def rebuild(cls: type[_M], values: Sequence[Any]) -> _M:
     return obj
 
 
+def assign_all(model: BaseModel, **values: Any) -> None:
+    """:func:`assign` for several fields in one call (a message's fate sets four)."""
+    model.__dict__.update(values)
+    model.__pydantic_fields_set__.update(values)
+
+
 def assign(model: BaseModel, name: str, value: Any) -> None:
     """``model.<name> = value`` for the engine's mutable models (``User``, ``NotificationMessage``).
 

@@ -26,7 +26,6 @@ HTTP.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
@@ -52,7 +51,7 @@ from .errors import (
     UnknownUserError,
     shown,
 )
-from .events import Batch, ClockAdvanced, EventLog
+from .events import Batch, ClockAdvanced, EventLog, operation
 from .flows.arrival import arrive
 from .machines import ACTIONS_BY_SCREEN
 from .models import NotificationMessage, OfficialAccount, SendResult, TemplateContent, User, WebhookEvent
@@ -94,22 +93,8 @@ def _build(model: type[_M], what: str, **fields: Any) -> _M:
         raise InvalidValueError(f"{what}: {problems}") from None
 
 
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _operation(method: _F) -> _F:
-    """Mark a public operation: subscribers get its events as one batch once it has completed."""
-
-    @functools.wraps(method)
-    def operation(self: Simulation, *args: Any, **kwargs: Any) -> Any:
-        log = self.log
-        log.begin_operation()
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            log.end_operation()
-
-    return operation  # type: ignore[return-value]
+#: Marks a public operation: subscribers get its events as one batch once it has completed.
+_operation = operation
 
 
 class Simulation:

@@ -24,7 +24,7 @@ from flowsim.engine import ChatMessage, NotificationMessage, SendResult, User, W
 from flowsim.engine.compiled import compiled
 from flowsim.engine.content import _carried, _not_json
 from flowsim.engine.machines import consent_machine, message_machine, screen_machine
-from flowsim.engine.models import PinChallenge, Sms, assign, trusted
+from flowsim.engine.models import PinChallenge, Sms, assign, assign_all, trusted
 
 AT = datetime(2026, 4, 1, 9, tzinfo=timezone(timedelta(hours=9)))
 MACHINES = {"consent": consent_machine, "message": message_machine, "screen": screen_machine}
@@ -118,6 +118,17 @@ def test_assign_is_pydantics_assignment():
     assign(ours, "screen", "consent")
     theirs.screen = "consent"
     assert ours == theirs and ours.model_fields_set == theirs.model_fields_set
+
+
+def test_assign_all_is_pydantics_assignment_of_each_field():
+    def message() -> NotificationMessage:
+        return NotificationMessage(id="m1", oa="shop", kind="flexible", to="a" * 64, requested_at=AT)
+
+    ours, theirs = message(), message()
+    assign_all(ours, rule="R14", reason=None, decided_at=AT, missing={"sms"})
+    theirs.rule, theirs.reason, theirs.decided_at, theirs.missing = "R14", None, AT, {"sms"}
+    assert ours == theirs and ours.model_fields_set == theirs.model_fields_set
+    assert list(ours.__dict__) == list(theirs.__dict__)  # the fields keep their order
 
 
 _json = st.recursive(
