@@ -7,6 +7,7 @@ a log line from deep inside uvicorn.
 
 from __future__ import annotations
 
+import gc
 import socket
 import threading
 import time
@@ -14,6 +15,9 @@ from typing import Any
 
 #: Seconds a thread server may take to start or stop.
 START_TIMEOUT = 10.0
+#: The collector's thresholds while :func:`run` serves (CPython's default: 700, 10, 10): the oldest
+#: generation is walked after 100 collections of the middle one instead of 10.
+GC_THRESHOLDS = (700, 10, 100)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -47,8 +51,27 @@ def _server(app: Any, log_level: str) -> Any:
 
 
 def run(app: Any, sock: socket.socket, log_level: str = "warning") -> None:
-    """Serve ``app`` on ``sock`` until interrupted (Ctrl-C)."""
-    _server(app, log_level).run(sockets=[sock])
+    """Serve ``app`` on ``sock`` until interrupted (Ctrl-C), the process's collector set for serving.
+
+    What is alive when serving starts (the modules, the world as loaded) is
+    frozen out of the collector's scans, and the oldest generation is
+    collected ten times less often (:data:`GC_THRESHOLDS`): the sandbox's and
+    the engine's bounded stores hold a few hundred thousand objects that live
+    for thousands of requests, and with CPython's defaults the collector
+    walked all of them every few seconds under load (bench/sandbox.py: 10
+    full collections in 20 s, 1.5 s of the server's CPU, each a pause of
+    about 150 ms; docs/sandbox.md, "Speed").  The young generations keep
+    their thresholds, so their pauses stay short.
+    """
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        _server(app, log_level).run(sockets=[sock])
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 class ServerThread:
