@@ -27,3 +27,10 @@ def test_ulids_of_one_millisecond_share_its_time_characters_and_each_matches(mil
     made = [ulid(millis, r) for r in randomness]
     assert made == [str(ULID.from_bytes(millis.to_bytes(6, "big") + r.to_bytes(10, "big"))) for r in randomness]
     assert len({m[:10] for m in made}) == 1
+
+
+def test_ulid_refuses_a_timestamp_that_is_not_an_int_also_after_its_millisecond_was_written():
+    ulid(5, 1)  # the time characters of millisecond 5 are kept
+    for millis, randomness in ((5.0, 2), (5, 2.0), (True, 2)):
+        with pytest.raises((ValueError, TypeError)):
+            ulid(millis, randomness)

@@ -22,7 +22,7 @@ import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVarTuple, Unpack, overload
 
 from .errors import ClockWentBackwardsError, InvalidValueError, NaiveDatetimeError, shown
 
@@ -66,6 +66,8 @@ def require_time(value: datetime, what: str = "time", *, clock: bool = True) -> 
     return value
 
 
+_Ts = TypeVarTuple("_Ts")
+
 #: How often (in timers scheduled) the heap is checked for cancelled timers to drop.
 _COMPACT_EVERY = 1024
 
@@ -103,17 +105,26 @@ class SimClock:
     [1]
     """
 
-    __slots__ = ("now", "_timers", "_seq")
-
-    #: The simulated time.  Read it; only :meth:`advance` and :meth:`advance_to` move it.  (A plain
-    #: attribute, not a property: the engine reads it some twenty times per Flow B user, and a
-    #: property is a function call each time.)
-    now: datetime
+    __slots__ = ("_now", "_timers", "_seq")
 
     def __init__(self, start: datetime | None = None) -> None:
-        self.now = require_time(start, "start time") if start is not None else wall_now()
+        #: The time; the engine's own hot paths (:mod:`flowsim.engine.effects`) read this slot rather
+        #: than :attr:`now`, some twenty times per Flow B user: a property is a function call each time.
+        self._now = require_time(start, "start time") if start is not None else wall_now()
         self._timers: list[Timer] = []
         self._seq = itertools.count()
+
+    @property
+    def now(self) -> datetime:
+        """The simulated time (read-only: only :meth:`advance` and :meth:`advance_to` move it)."""
+        return self._now
+
+    @overload
+    def call_at(self, due: datetime, callback: Callable[[], None], label: str = "") -> Timer: ...
+
+    @overload
+    def call_at(self, due: datetime, callback: Callable[[Unpack[_Ts]], None], label: str,
+                args: tuple[Unpack[_Ts]]) -> Timer: ...
 
     def call_at(self, due: datetime, callback: Callable[..., None], label: str = "",
                 args: tuple[Any, ...] = ()) -> Timer:
@@ -160,17 +171,17 @@ class SimClock:
                                     "e.g. timedelta(hours=24)")
         if delta < timedelta(0):
             raise ClockWentBackwardsError(f"cannot advance the clock by a negative amount ({delta})")
-        if delta > LATEST - self.now:
-            raise InvalidValueError(f"cannot advance the clock by {delta} from {self.now.isoformat()}: "
+        if delta > LATEST - self._now:
+            raise InvalidValueError(f"cannot advance the clock by {delta} from {self._now.isoformat()}: "
                                     f"it would leave {_RANGE}")
-        self.advance_to(self.now + delta)
+        self.advance_to(self._now + delta)
 
     def advance_to(self, target: datetime) -> None:
         """Move forward to ``target``, firing every timer with ``due <= target`` in time order."""
         require_aware(target, "target time")
-        if target < self.now:
+        if target < self._now:
             raise ClockWentBackwardsError(
-                f"cannot move the clock back from {self.now.isoformat()} to {target.isoformat()}"
+                f"cannot move the clock back from {self._now.isoformat()} to {target.isoformat()}"
             )
         if target > LATEST:
             raise InvalidValueError(f"cannot move the clock to {target.isoformat()}: it would leave {_RANGE}")
@@ -179,7 +190,7 @@ class SimClock:
             timer = heapq.heappop(timers)
             if timer.cancelled:
                 continue
-            if timer.due > self.now:
-                self.now = timer.due
+            if timer.due > self._now:
+                self._now = timer.due
             timer.callback(*timer.args)
-        self.now = target
+        self._now = target

@@ -51,6 +51,9 @@ from .world import World
 
 #: R26: counting days are calendar days in UTC+9.
 JST = timezone(timedelta(hours=9), "JST")
+_chat_values = ChatMessageAppeared.payload_values
+_sms_values = SmsReceived.payload_values
+_webhook_values = WebhookQueued.payload_values
 
 
 class Effects:
@@ -63,8 +66,8 @@ class Effects:
         self._clock = world.clock
         # Events are written as records, ``(EventClass.kind, at, *fields)`` in the class's field order (see
         # flowsim.engine.events: the log keeps tuples, which the garbage collector stops walking); a chat
-        # line, an SMS or a webhook event as its field values (``*model.__dict__.values()``: ``trusted``
-        # builds every model's ``__dict__`` in field order).
+        # line, an SMS or a webhook event as its field values (``Event.payload_values``).  The time is read
+        # from the clock's own slot (``SimClock._now``): ``SimClock.now`` is a property, a call per read.
         self._record = world.log.record
         # Lookup tables read off the declared machines (flowsim.engine.compiled): ~0.5 µs a trigger, not ~10.
         # Their models are the engine's own (User, NotificationMessage): states are written by ``assign``.
@@ -78,11 +81,11 @@ class Effects:
 
     def emit(self, event_type: type[Event], **fields: Any) -> None:
         """Append an event stamped with the current simulated time."""
-        self._record(to_record(event_type(at=self._clock.now, **fields)))
+        self._record(to_record(event_type(at=self._clock._now, **fields)))
 
     def note(self, event_type: type[Event], *fields: Any) -> None:
         """Log an event from its fields in ``event_type.record_fields`` order after ``at`` (no keywords: hot paths)."""
-        self._record((event_type.kind, self._clock.now, *fields))
+        self._record((event_type.kind, self._clock._now, *fields))
 
     def screen(self, user: User, action: str, detail: str = "", **kwargs: Any) -> None:
         """Move the app along the screen machine and log the tap (before its effects).
@@ -96,17 +99,17 @@ class Effects:
             self._screens.fire(action, user, **kwargs)
         except MachineError as exc:  # pragma: no cover - Simulation.do checks first
             raise ActionNotAllowedError(user.id, action, user.screen, []) from exc
-        self._record((UserActed.kind, self._clock.now, user.id, action, before, user.screen, detail))
+        self._record((UserActed.kind, self._clock._now, user.id, action, before, user.screen, detail))
 
     # ------------------------------------------------------------------ what people see
 
     def post(self, user: User, kind: str, message_id: str | None = None, *, sections: tuple[str, ...] = ()) -> None:
         """A message from the "LINE" system account (R12-R19)."""
-        now = self._clock.now
+        now = self._clock._now
         chat_message = trusted(ChatMessage, kind=kind, chat=LINE_CHAT, at=now,
                                text=chat_text(kind, user.language, sections), sections=sections, message_id=message_id)
         self._keep_last(user.chats[LINE_CHAT], chat_message)
-        self._record((ChatMessageAppeared.kind, now, user.id, *chat_message.__dict__.values()))
+        self._record((ChatMessageAppeared.kind, now, user.id, *_chat_values(chat_message.__dict__)))
 
     def send_pin(self, user: User, purpose: str, number: str) -> None:
         """R17/R19: an SMS with a fresh PIN; the PIN screen accepts it (and, see R18, maybe older ones)."""
@@ -117,10 +120,10 @@ class Effects:
         if old is not None and not decisions.RESEND_INVALIDATES_OLD_PIN and old.purpose == purpose:
             earlier = (*old.earlier, old.pin)
         assign(user, "pin_challenge", trusted(PinChallenge, pin=pin, purpose=purpose, number=number, earlier=earlier))
-        now = self._clock.now
+        now = self._clock._now
         sms = trusted(Sms, at=now, number=number, pin=pin, purpose=purpose)
         self._keep_last(user.sms_inbox, sms)
-        self._record((SmsReceived.kind, now, user.id, *sms.__dict__.values()))
+        self._record((SmsReceived.kind, now, user.id, *_sms_values(sms.__dict__)))
 
     def queue_webhook(self, oa_id: str, kind: str, user: User | None = None, **fields: Any) -> None:
         """R25/R27: one webhook event for an official account, with a seeded ``webhookEventId``."""
@@ -129,11 +132,11 @@ class Effects:
             fields.update(user=user.id, source_user_id=user.line_user_id)
             if kind in ("follow", "message"):
                 fields["reply_token"] = world.id_rng.randbytes(16).hex()
-        now = self._clock.now
+        now = self._clock._now
         event_id = ulid(int(now.timestamp() * 1000), int.from_bytes(world.id_rng.randbytes(10), "big"))
         event = trusted(WebhookEvent, type=kind, oa=oa_id, at=now, webhook_event_id=event_id, **fields)
         self._keep_last(world.webhooks[oa_id], event)
-        self._record((WebhookQueued.kind, now, oa_id, *event.__dict__.values()))
+        self._record((WebhookQueued.kind, now, oa_id, *_webhook_values(event.__dict__)))
 
     def _keep_last(self, items: list[Any], item: Any) -> None:
         items.append(item)
@@ -148,7 +151,7 @@ class Effects:
         old = user.consent
         self._consent.fire("agree" if value == "agreed" else "reject", user)
         if old != user.consent:
-            self._record((ConsentChanged.kind, self._clock.now, user.id, old, user.consent, rule))
+            self._record((ConsentChanged.kind, self._clock._now, user.id, old, user.consent, rule))
         if user.consent == "rejected":
             self.discard_pending(user, "consent_rejected", "R21")
         else:
@@ -168,7 +171,7 @@ class Effects:
         if old is not None:
             world.by_hash.pop(hash_number(old), None)
         user.phone = new
-        user.phone_changed_at = self._clock.now
+        user.phone_changed_at = self._clock._now
         world.by_hash[new_hash] = user.id
         self.post(user, "phone_changed")
         self.emit(PhoneNumberChanged, user=user.id, old=old, new=new)
@@ -187,7 +190,7 @@ class Effects:
         if "messages" in content:
             content["messages"] = tuple(m.copy() if type(m) is dict else dict(m) for m in content["messages"])
         msg = trusted(NotificationMessage, id=f"m{next(world.message_seq)}", oa=oa_id, kind=kind, to=to,
-                      requested_at=self._clock.now, delivery_tag=tag, **content)
+                      requested_at=self._clock._now, delivery_tag=tag, **content)
         world.messages[msg.id] = msg
         return msg
 
@@ -195,7 +198,7 @@ class Effects:
         """Log and return what the API answers, once the arrival's deciding rule is known."""
         status = answers.status_for(msg.kind, rule)
         error = None if answers.is_accepted(status) else answers.REFUSED_MESSAGE
-        self._record((ApiCalled.kind, self._clock.now, msg.oa, msg.kind, msg.to, status, msg.id, error, rule))
+        self._record((ApiCalled.kind, self._clock._now, msg.oa, msg.kind, msg.to, status, msg.id, error, rule))
         return trusted(SendResult, status=status, message_id=msg.id, error=error)
 
     def forbid(self, oa_id: str, kind: str, to: str) -> SendResult:
@@ -215,7 +218,7 @@ class Effects:
     def _finish(self, msg: NotificationMessage, trigger: str, *, rule: str, reason: str | None = None) -> None:
         world = self.world
         self._lifecycle.fire(trigger, msg)
-        assign_all(msg, rule=rule, reason=reason, decided_at=self._clock.now, missing=set())
+        assign_all(msg, rule=rule, reason=reason, decided_at=self._clock._now, missing=set())
         timer = world.timers.pop(msg.id, None)
         if timer is not None:
             timer.cancel()
@@ -249,7 +252,7 @@ class Effects:
             self.post(user, "setup", msg.id, sections=sections)
         else:
             self.post(user, "phone_auth", msg.id)
-        self._record((MessagePending.kind, self._clock.now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
+        self._record((MessagePending.kind, self._clock._now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
                       verdict.rule))
 
     def deliver(self, msg: NotificationMessage, user: User, rule: str) -> None:
@@ -258,7 +261,7 @@ class Effects:
         self._finish(msg, "deliver", rule=rule)
         self.post(user, "received", msg.id)
         oa = world.official_accounts[msg.oa]
-        now = self._clock.now
+        now = self._clock._now
         notification = trusted(
             ChatMessage, kind="notification", chat=oa.id, at=now, text=msg.preview(200), message_id=msg.id,
             label=important_label(user.language, user.app_version),
@@ -266,7 +269,7 @@ class Effects:
         )
         self._keep_last(user.chats.setdefault(oa.id, []), notification)
         record = self._record
-        record((ChatMessageAppeared.kind, now, user.id, *notification.__dict__.values()))
+        record((ChatMessageAppeared.kind, now, user.id, *_chat_values(notification.__dict__)))
         record((MessageDelivered.kind, now, msg.id, user.id, oa.id, rule))
         at, day = self._day
         if at is not now:
@@ -299,7 +302,7 @@ class Effects:
         world = self.world
         for message_id in list(world.pending[user.id]):
             msg = world.messages[message_id]
-            verdict = on_recheck(user, msg.oa, self._clock.now, missing=frozenset(msg.missing), rule=msg.rule or "R11",
+            verdict = on_recheck(user, msg.oa, self._clock._now, missing=frozenset(msg.missing), rule=msg.rule or "R11",
                                  arrival_needs=world.arrival_needs[msg.id], completed_by=completed_by)
             if isinstance(verdict, Discard):
                 self.discard(msg, user, verdict.reason, verdict.rule)
@@ -310,7 +313,7 @@ class Effects:
                 assign_all(msg, missing=set(verdict.missing), rule=verdict.rule)
                 if newly_sms and decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED:
                     self.post(user, "phone_auth", msg.id)
-                self._record((MessagePending.kind, self._clock.now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
+                self._record((MessagePending.kind, self._clock._now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
                               verdict.rule))
 
     def discard_pending(self, user: User, reason: str, rule: str, oa_id: str | None = None) -> None:

@@ -47,7 +47,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, TypeVar, Union, dataclass_transform
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union, dataclass_transform
 
 from pydantic import BaseModel
 
@@ -72,6 +73,13 @@ def _event(cls: type[_C]) -> type[_C]:
     # A payload model's fields take the place of the payload field (the last) in the record.
     made.record_fields = names if payload is None else (  # type: ignore[attr-defined]
         *names[:-1], *(f"{names[-1]}.{field}" for field in payload.model_fields))
+    if payload is not None:
+        last = dataclasses.fields(made)[-1]  # type: ignore[arg-type]
+        if last.type not in (payload, payload.__name__):
+            raise TypeError(f"{made.__name__}: the payload {payload.__name__} must be the last field's type")
+        #: The payload's field values from its ``__dict__``, in field order by construction (a missing field
+        #: is a KeyError, a key that is not a field is not read): ``*Cls.payload_values(model.__dict__)``.
+        made.payload_values = itemgetter(*payload.model_fields)  # type: ignore[attr-defined]
     made._setters = tuple(getattr(made, name).__set__ for name in names)  # type: ignore[attr-defined]
     kind = made.kind  # type: ignore[attr-defined]
     if kind in _CLASSES:
@@ -117,8 +125,7 @@ def to_record(event: Event) -> Record:
     if event.payload is None:
         return (event.kind, *[getattr(event, f.name) for f in names])
     model = getattr(event, names[-1].name)
-    return (event.kind, *[getattr(event, f.name) for f in names[:-1]],
-            *[getattr(model, field) for field in event.payload.model_fields])
+    return (event.kind, *[getattr(event, f.name) for f in names[:-1]], *event.payload_values(model.__dict__))
 
 
 _new_object = object.__new__
@@ -136,6 +143,8 @@ class Event:
     record_fields: ClassVar[tuple[str, ...]] = ("at",)
     #: The model class of the last field, kept in records as its field values (see the module's text).
     payload: ClassVar[type[BaseModel] | None] = None
+    if TYPE_CHECKING:  # set by _event on classes with a payload (itemgetter is not subscriptable at run time)
+        payload_values: ClassVar[itemgetter[Any]]
     _setters: ClassVar[tuple[Callable[[Any, Any], None], ...]] = ()
 
     def describe(self) -> str:

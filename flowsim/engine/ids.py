@@ -24,7 +24,8 @@ def ulid(millis: int, randomness: int) -> str:
     randomness: eight lookups of ten bits.
     """
     global _last_time
-    if not 0 <= millis < 1 << 48 or not 0 <= randomness < 1 << 80:
+    if type(millis) is not int or type(randomness) is not int or not 0 <= millis < 1 << 48 \
+            or not 0 <= randomness < 1 << 80:
         raise ValueError("a ULID holds a 48-bit timestamp and 80 random bits")
     p = _PAIRS
     last, time = _last_time

@@ -276,6 +276,20 @@ def test_R12_SYSTEM_TEXT_FALLBACK_LANGUAGE_is_what_a_thai_app_shows(monkeypatch,
     assert sim.user("hanako").line_chat[0].text.startswith(start)
 
 
+@pytest.mark.rules("R12", "R16")
+def test_R12_SYSTEM_TEXT_FALLBACK_LANGUAGE_flipped_within_one_process_is_read_at_the_next_post(monkeypatch):
+    """R12/R16: the system texts are composed once per kind and language (texts.chat_text); the decision is part of that."""
+    texts = []
+    for fallback in ("en", "ja", "en"):
+        monkeypatch.setattr(decisions, "SYSTEM_TEXT_FALLBACK_LANGUAGE", fallback)
+        sim = new_sim()
+        add_user(sim, "hanako", HANAKO, consent="not_set", language="th")
+        sim.send_text("shop", sha(HANAKO), "hi")
+        texts.append([m.text for m in sim.user("hanako").line_chat])
+    assert texts[0] == texts[2] != texts[1]
+    assert texts[0][0].startswith("LINE notification message received") and "LINE通知メッセージ" in texts[1][1]
+
+
 @pytest.mark.rules("R24")
 @pytest.mark.parametrize("minimum, labelled", [((15, 9, 0), False), ((15, 0, 0), True)])
 def test_R24_LABEL_MIN_APP_VERSION_is_the_first_app_version_with_the_label(monkeypatch, minimum, labelled):

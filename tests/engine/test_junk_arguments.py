@@ -591,6 +591,14 @@ def test_sim_clock_refuses_junk_timers_and_times():
     assert clock.now == START + timedelta(hours=1)
 
 
+def test_sim_clock_now_is_read_only_only_advance_moves_it():
+    """Writing ``now`` would skip the range checks, the due timers (R22) and the ``ClockAdvanced`` event."""
+    sim = Simulation(start=START, seed=1)
+    with pytest.raises(AttributeError):
+        sim.clock.now = START + DAY  # type: ignore[misc]
+    assert sim.clock.now == sim.now == START
+
+
 def test_sim_clock_calls_a_timer_with_its_arguments_at_its_time():
     clock = SimClock(START)
     fired: list[tuple[object, ...]] = []

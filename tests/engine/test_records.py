@@ -80,3 +80,19 @@ def test_every_record_of_the_corpus_matches_its_event_class_and_round_trips():
                 assert getattr(event, dataclasses.fields(cls)[-1].name) == _payload_in_world(run, event)
     # The corpus writes most kinds of event (a kind it never writes would go unchecked here).
     assert len(kinds) >= 15, sorted(kinds)
+
+
+def test_a_payload_is_recorded_in_its_field_order_whatever_order_its_model_was_given_in():
+    """A validated model's fields given in another order (or one made by model_copy) still record in field order."""
+    from datetime import datetime, timezone
+
+    from flowsim.engine.models import ChatMessage
+
+    at = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    given = ChatMessage(text="hi", at=at, message_id="m1", chat="LINE", kind="received")
+    copied = given.model_copy(update={"text": "changed"})
+    for message in (given, copied):
+        event = events.ChatMessageAppeared(at=at, user="u", message=message)
+        record = events.to_record(event)
+        assert record[3:] == tuple(getattr(message, name) for name in ChatMessage.model_fields)
+        assert events.from_record(record) == event

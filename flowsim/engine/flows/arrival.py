@@ -16,7 +16,7 @@ def arrive(fx: Effects, msg: NotificationMessage) -> SendResult:
     world = fx.world
     user_id = world.by_hash.get(msg.to)
     user = world.users[user_id] if user_id is not None else None
-    verdict = decide.on_arrival(user, msg.oa, world.clock.now)
+    verdict = decide.on_arrival(user, msg.oa, world.clock._now)
     result = fx.answer(msg, verdict.rule)
     if isinstance(verdict, decide.Unmatched) or user is None:
         fx.unmatch(msg)

@@ -41,7 +41,7 @@ def enter_pin(fx: Effects, user: User, pin: str) -> None:
     assert challenge is not None
     user.pin_challenge = None
     if challenge.purpose == "verify":
-        user.sms_verified_at = fx.world.clock.now
+        user.sms_verified_at = fx.world.clock._now
         fx.note(SmsVerified, user.id)
         fx.recheck(user)
     else:
