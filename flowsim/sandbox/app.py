@@ -35,13 +35,12 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
-from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
-from flowsim.engine import JST, ApiCalled, FlowsimError
+from flowsim.engine import JST, FlowsimError
 
 from . import line
 from .control import control_routes
@@ -58,7 +57,7 @@ _UNIT = re.compile(r"[A-Za-z0-9_]{1,30}")
 
 def request_id() -> str:
     """A fresh UUID-shaped id (random; the engine's seeded generator is kept for the world's own ids)."""
-    h = f"{random.getrandbits(128):032x}"
+    h = random.randbytes(16).hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -80,9 +79,8 @@ def answer(status: int, body: Any, rid: str | None = None, headers: Mapping[str,
     return Response(encode(body), status, headers=out, media_type="application/json")
 
 
-async def send_answer(send: Send, status: int, body: Any, rid: str) -> None:
-    """What :func:`answer`'s ``Response`` sends (the same headers in the same order), without building it."""
-    content = encode(body)
+async def send_answer(send: Send, status: int, content: bytes, rid: str) -> None:
+    """What :func:`answer`'s ``Response`` sends for ``content`` (the same headers, in the same order), unbuilt."""
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"x-line-request-id", rid.encode("latin-1")),
                             (b"content-length", str(len(content)).encode("latin-1")),
@@ -163,7 +161,10 @@ Handler = Callable[[Sandbox, str, dict[str, str], Any, Scope], tuple[int, Any]]
 
 
 class LineEndpoint:
-    """One LINE endpoint as an ASGI app: record, size, auth, rate limit, (sends) content type and JSON; then ``handler``."""
+    """One LINE endpoint as an ASGI app.
+
+    It records the request, then checks size, auth, rate limit and (sends) content type and JSON; then ``handler``.
+    """
 
     def __init__(self, sandbox: Sandbox, handler: Handler, endpoint: str, send: bool) -> None:
         self.sandbox = sandbox
@@ -172,6 +173,10 @@ class LineEndpoint:
         self.send = send
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send_answer(send, *await self.respond(scope, receive))
+
+    async def respond(self, scope: Scope, receive: Receive) -> tuple[int, bytes, str]:
+        """Read and answer the request: its status, the body's bytes and the ``x-line-request-id``."""
         sandbox = self.sandbox
         rid = request_id()
         # one plain dict (ASGI names are lower case): cheaper than Starlette's Headers for a few lookups
@@ -183,7 +188,7 @@ class LineEndpoint:
         entry.status, entry.answer = status, body
         for listener in sandbox.request_listeners:
             listener(entry)
-        await send_answer(send, status, body, rid)
+        return status, encode(body), rid
 
     async def _guarded(self, scope: Scope, receive: Receive, entry: RecordedRequest,
                        headers: dict[str, str]) -> tuple[int, Any]:
@@ -223,7 +228,9 @@ class LineEndpoint:
         except FlowsimError as exc:  # the engine refused an argument outright: still a client error
             return 400, line.error(str(exc))
         finally:  # per request, whatever else changed the simulation meanwhile (the TUI: Session.record_http_send)
-            entry.engine_sent = len(log) > before and bool(log.of_type(ApiCalled, before))
+            # the handler is synchronous (nothing else runs meanwhile) and calls only the engine's sends, which
+            # log an ApiCalled for every answer they give: anything logged is this request's ApiCalled and effects
+            entry.engine_sent = len(log) > before
 
 
 def _printable(raw: bytes, limit: int = 2000) -> str:
@@ -276,34 +283,36 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 class SandboxApp(Starlette):
-    """Starlette, with LINE's four endpoints called by method and path before its router.
+    """Starlette, with LINE's four endpoints called by method and path before its middleware and router.
 
     Those are what a backend sends, and Starlette's stack around an endpoint
     (its exception layers, the router's matching, ``Request`` and
     ``Response``) cost about as much as the endpoint's own checks
-    (docs/sandbox.md, "Speed").  They keep Starlette's
-    ``ServerErrorMiddleware`` with the app's 500 handler; anything else
+    (docs/sandbox.md, "Speed").  An exception is handled as Starlette's
+    ``ServerErrorMiddleware`` handles it (the app's 500 handler answers,
+    then it is raised on to the server, which logs it).  Anything else
     (another method or path, a ``root_path``, the lifespan) goes through
     Starlette as before, and reaches the same endpoints by its routes.
     """
 
-    def __init__(self, sandbox: Sandbox, endpoints: Mapping[tuple[str, str], ASGIApp], **options: Any) -> None:
+    def __init__(self, sandbox: Sandbox, endpoints: Mapping[tuple[str, str], LineEndpoint], **options: Any) -> None:
         super().__init__(**options)
         self.state.sandbox = sandbox
         self.line_endpoints = dict(endpoints)
-        self._line_stack = ServerErrorMiddleware(self._line, handler=self.exception_handlers.get(Exception),
-                                                 debug=self.debug)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and (scope["method"], scope["path"]) in self.line_endpoints \
-                and not scope.get("root_path"):
-            scope["app"] = self
-            await self._line_stack(scope, receive, send)
+        endpoint = self.line_endpoints.get((scope["method"], scope["path"])) if scope["type"] == "http" else None
+        if endpoint is None or scope.get("root_path"):
+            await super().__call__(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)
-
-    async def _line(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.line_endpoints[scope["method"], scope["path"]](scope, receive, send)
+        scope["app"] = self
+        try:
+            answered = await endpoint.respond(scope, receive)
+        except Exception as exc:  # nothing was sent yet: as ServerErrorMiddleware, the 500 handler answers
+            response = await self.exception_handlers[Exception](Request(scope), exc)
+            await response(scope, receive, send)
+            raise
+        await send_answer(send, *answered)
 
 
 def create_app(sandbox: Sandbox) -> SandboxApp:

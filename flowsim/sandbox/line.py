@@ -68,6 +68,8 @@ _JSON_TYPE = re.compile(r"\s*application/json\s*(?:;\s*charset\s*=\s*\"?utf-8\"?
 
 def is_json_type(content_type: str | None) -> bool:
     """``application/json``, with or without ``charset=utf-8`` (any case); nothing else."""
+    if content_type == "application/json":  # what the SDK sends: no pattern to match
+        return True
     return content_type is not None and _JSON_TYPE.fullmatch(content_type) is not None
 
 

@@ -30,7 +30,8 @@ def call(app: Any, method: str, path: str, body: bytes = b"", headers: dict[str,
     """The ASGI messages ``app`` sends for one request, as uvicorn would give it (``path`` includes ``root_path``)."""
     scope = {"type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
              "method": method, "scheme": "http", "path": root_path + path, "raw_path": (root_path + path).encode(),
-             "root_path": root_path, "query_string": query.encode(), "server": ("127.0.0.1", 8765), "client": ("127.0.0.1", 1),
+             "root_path": root_path, "query_string": query.encode(), "server": ("127.0.0.1", 8765),
+             "client": ("127.0.0.1", 1),
              "headers": [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]}
     messages = [{"type": "http.request", "body": body, "more_body": False}]
     sent: list[dict[str, Any]] = []
@@ -101,3 +102,18 @@ def test_an_unexpected_error_is_lines_500_and_reaches_the_server(box: Sandbox, m
     assert "unexpected error on POST /bot/pnp/push" in caplog.text
     with pytest.raises(RuntimeError, match="a bug"):  # as Starlette's ServerErrorMiddleware: raised on to the server
         asyncio.run(go(True))
+
+
+def test_engine_sent_says_which_requests_the_engine_answered(box: Sandbox) -> None:
+    app = create_app(box)
+    token = {"Authorization": f"Bearer {box.account('shop')['token']}", "Content-Type": "application/json"}
+    text = [{"type": "text", "text": "hi"}]
+    for body, headers in (({"to": TO["yuki"], "messages": text}, token),     # 200, delivered
+                          ({"to": TO["rin"], "messages": text}, token),      # 422, the engine's refusal
+                          ({"to": TO["yuki"], "messages": []}, token),       # 400, the engine's (R30)
+                          ({"to": TO["yuki"], "messages": text}, {}),        # 401, the sandbox's
+                          ({"to": TO["yuki"], "notificationDisabled": "x"}, token)):  # 400, the sandbox's
+        call(app, "POST", PUSH, json.dumps(body).encode(), headers)
+    call(app, "GET", wire.STATISTICS, headers=token, query="date=20260101")  # the engine answers, sends nothing
+    assert [(r.status, r.engine_sent) for r in box.requests] == [(200, True), (422, True), (400, True),
+                                                                  (401, False), (400, False), (200, False)]
