@@ -7,10 +7,12 @@ a log line from deep inside uvicorn.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 #: Seconds a thread server may take to start or stop.
@@ -51,7 +53,14 @@ def _server(app: Any, log_level: str) -> Any:
 
 
 def run(app: Any, sock: socket.socket, log_level: str = "warning") -> None:
-    """Serve ``app`` on ``sock`` until interrupted (Ctrl-C), the process's collector set for serving.
+    """Serve ``app`` on ``sock`` until interrupted (Ctrl-C), the process's collector set for serving."""
+    with collector_for_serving():
+        _server(app, log_level).run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def collector_for_serving() -> Iterator[None]:
+    """The process's garbage collector set for serving, and as it was afterwards.
 
     What is alive when serving starts (the modules, the world as loaded) is
     frozen out of the collector's scans, and the oldest generation is
@@ -68,7 +77,7 @@ def run(app: Any, sock: socket.socket, log_level: str = "warning") -> None:
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     try:
-        _server(app, log_level).run(sockets=[sock])
+        yield
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
