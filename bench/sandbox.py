@@ -1,24 +1,29 @@
 """Sustained ``POST /bot/pnp/push`` against the sandbox, beside a bare Starlette answering ``{}``.
 
 Usage:
-    python bench/sandbox.py [--duration 60] [--clients 2] [--connections 16] [--channels 8] [--every 5]
+    python bench/sandbox.py [--duration 60] [--clients 2] [--connections 16] [--channels 4] [--every 5]
                             [--only bare|sandbox] [--tracemalloc] [--profile FILE]
+    python bench/sandbox.py --in-process N [--only bare|sandbox]
 
 Both servers run in the same run, one after the other, each as one uvicorn
 worker in its own process with the same settings.  The sandbox serves a
 world of ``--channels`` official accounts and 100 users who have agreed and
 need no SMS (Flow D), so every send is delivered: chat messages, the count
 and a delivery webhook queued (no webhook URL: queued and listed, not
-posted).  Each client process sends with one channel's token (LINE's rate
-limit of 2,000 requests/s applies per channel, and stays on).
+posted).  Each connection sends with one channel's token, the connections
+spread over the channels: LINE's rate limit of 2,000 requests/s applies per
+channel and stays on, so 4 channels leave room for 8,000 requests/s; a run
+whose answers include 429s says so (the limit was measured, not the sandbox).
 
 The client is a small asyncio HTTP/1.1 keep-alive client written for this
 (about 20 µs a request), ``--clients`` processes of ``--connections``
 connections each; the figures include its CPU time beside the server's so
-that a client-bound run shows itself.  Printed: requests/s, the share of
-2xx, p50/p99 latency, the server's CPU use (and so its cost per request,
-which is what a busy shared machine does not change much), and its
-memory (RSS) every ``--every`` seconds.
+that a client-bound run shows itself, and a server that used less than 90%
+of a core is said not to have set its rate.  Printed: requests/s, the
+statuses, p50/p99 latency, the server's CPU use (and so its cost per
+request, which is what a busy shared machine changes least), its memory
+(RSS) every ``--every`` seconds, and the sandbox against the bare server by
+requests/s and by CPU per request.
 
 Memory: beside each RSS sample the sandbox's own count of requests
 (``GET /_flowsim/health``) and how full its bounded stores are; the run
@@ -29,6 +34,9 @@ takes a snapshot at 1/3 of the run and at its end, and prints what grew
 between them by line and the objects by type (slow: the figures of such a
 run are not speed figures).  ``--profile FILE`` runs the sandbox server
 under cProfile and writes its statistics to FILE (also slow).
+``--in-process N`` sends N pushes straight into the app, no server
+(:func:`in_process`): the app's own cost, and under valgrind its
+instructions per request, the one figure the machine's load leaves alone.
 """
 
 from __future__ import annotations
@@ -147,28 +155,37 @@ def start_server(kind: str, port: int, channels: int, tokens_file: Path, extra: 
     raise SystemExit(f"the {kind} server did not start")
 
 
-def in_process(kind: str, n: int, channels: int, clients: int) -> None:
+def in_process(kind: str, n: int, channels: int) -> None:
     """``--in-process N``: N pushes straight into the app's ASGI callable, in this process.
 
     No sockets, no uvicorn, no client: what is left is the app's own work
     (with the collector set as ``flowsim serve`` sets it), on one core and
     without the other processes' wake-ups, so a change to the app shows
-    beside less noise.  The requests alternate over the tokens of as many
-    channels as there are ``--clients``, as the clients do.  Under ``valgrind --tool=cachegrind --cache-sim=no``
-    the instructions of two runs (say 1,000 and 3,000 requests) give the
-    instructions per request, which do not depend on the machine's load at all.
+    beside less noise.  Each channel sends to the 100 users in turn, as
+    the connections do; LINE's rate limit stays on, its clock moving 1 ms a
+    request (this is many times its rate).  Under ``valgrind --tool=cachegrind
+    --cache-sim=no`` the instructions of two runs (say 1,000 and 3,000
+    requests) give the instructions per request, which do not depend on the
+    machine's load at all.
     """
     from flowsim import hash_number
     from flowsim.sandbox.server import collector_for_serving
 
     app, tokens = make_app(kind, channels)
+    if tokens:  # many times LINE's rate in one process: the limiter's clock moves 1 ms a request instead
+        from flowsim.sandbox import line
+        from flowsim.sandbox.ratelimit import RateLimiter
+
+        ticks = iter(range(1 << 62))
+        app.state.sandbox.limiter = RateLimiter(line.RATE_LIMIT, clock=lambda: next(ticks) / 1000)
     heads = [[(b"host", b"127.0.0.1"), (b"authorization", b"Bearer " + token.encode()),
-              (b"content-type", b"application/json")] for token in list(tokens.values())[:clients] or ["bare"]]
+              (b"content-type", b"application/json")] for token in list(tokens.values()) or ["bare"]]
     bodies = [request_bytes("", hash_number(f"+8190{u:08d}"), u).split(b"\r\n\r\n", 1)[1] for u in range(USERS)]
-    sent: list[object] = []
+    statuses: Counter = Counter()
 
     async def send(message: dict) -> None:
-        sent.append(message)
+        if message["type"] == "http.response.start":
+            statuses[message["status"]] += 1
 
     async def main() -> float:
         started = time.process_time()
@@ -177,7 +194,7 @@ def in_process(kind: str, n: int, channels: int, clients: int) -> None:
             scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
                      "scheme": "http", "path": "/bot/pnp/push", "raw_path": b"/bot/pnp/push", "root_path": "",
                      "query_string": b"", "server": ("127.0.0.1", 8765), "client": ("127.0.0.1", 1),
-                     "headers": [*heads[i % len(heads)],
+                     "headers": [*heads[i // USERS % len(heads)],  # each channel to every user in turn
                                  (b"content-length", str(len(body)).encode())]}
             messages = [{"type": "http.request", "body": body, "more_body": False}]
 
@@ -185,12 +202,12 @@ def in_process(kind: str, n: int, channels: int, clients: int) -> None:
                 return messages.pop() if messages else {"type": "http.disconnect"}
 
             await app(scope, receive, send)
-            sent.clear()
         return time.process_time() - started
 
     with collector_for_serving():
         seconds = asyncio.run(main())
-    print(f"{kind}: {seconds / n * 1e6:.1f} µs of CPU per request in-process ({n:,} requests; no sockets, no uvicorn)")
+    print(f"{kind}: {seconds / n * 1e6:.1f} µs of CPU per request in-process ({n:,} requests; no sockets, no uvicorn; "
+          + ", ".join(f"{s}: {k}" for s, k in sorted(statuses.items())) + ")")
 
 
 # ---------------------------------------------------------------------- the client (child processes)
@@ -226,18 +243,22 @@ async def connection(port: int, requests: list[bytes], until: float, latencies: 
     writer.close()
 
 
-def client(port: int, token: str, connections: int, seconds: float, start_at: float, queue: multiprocessing.Queue) -> None:
+def client(port: int, tokens: list[str], connections: int, seconds: float, start_at: float,
+           queue: multiprocessing.Queue) -> None:
+    """One client process: ``connections`` keep-alive connections, each with one of ``tokens`` in turn."""
     sys.path.insert(0, str(ROOT))
     from flowsim import hash_number
 
-    requests = [request_bytes(token, hash_number(f"+8190{u:08d}"), u) for u in range(USERS)]
+    numbers = [hash_number(f"+8190{u:08d}") for u in range(USERS)]
+    requests = [[request_bytes(token, to, u) for u, to in enumerate(numbers)] for token in tokens]
     latencies: list[float] = []
     statuses: Counter = Counter()
 
     async def main() -> None:
         await asyncio.sleep(max(0.0, start_at - time.time()))
         until = time.perf_counter() + seconds
-        await asyncio.gather(*(connection(port, requests, until, latencies, statuses) for _ in range(connections)))
+        await asyncio.gather(*(connection(port, requests[j % len(requests)], until, latencies, statuses)
+                               for j in range(connections)))
 
     asyncio.run(main())
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -280,6 +301,11 @@ def take_snapshot(server: subprocess.Popen, base: str, n: int) -> None:
         time.sleep(0.2)
 
 
+def shares(tokens: list[str], clients: int) -> list[list[str]]:
+    """Each client process's tokens: every channel is sent to, by one client (or more, with fewer channels)."""
+    return [tokens[c::clients] or [tokens[c % len(tokens)]] for c in range(clients)]
+
+
 def measure(kind: str, args: argparse.Namespace, port: int) -> dict:
     tokens_file = Path(f"/tmp/flowsim-bench-tokens-{os.getpid()}.json")
     tokens_file.write_text(json.dumps({f"ch{i}": "bare" for i in range(args.channels)}))
@@ -295,7 +321,7 @@ def measure(kind: str, args: argparse.Namespace, port: int) -> dict:
         tokens = list(json.loads(tokens_file.read_text()).values())
         queue: multiprocessing.Queue = multiprocessing.Queue()
         start_at = time.time() + 1.0
-        procs = [multiprocessing.Process(target=client, args=(port, tokens[c % len(tokens)], args.connections,
+        procs = [multiprocessing.Process(target=client, args=(port, shares(tokens, args.clients)[c], args.connections,
                                                               args.seconds, start_at, queue))
                  for c in range(args.clients)]
         for p in procs:
@@ -334,7 +360,7 @@ def measure(kind: str, args: argparse.Namespace, port: int) -> dict:
     total = len(latencies)
     return {
         # a chat is trimmed back to its last KEEP_LINES once it holds twice that (the engine's amortised trim)
-        "chats_full_after": min(args.clients, args.channels) * USERS * 2 * keep_lines(),
+        "chats_full_after": min(args.clients * args.connections, args.channels) * USERS * 2 * keep_lines(),
         "kind": kind, "requests": total, "rps": total / args.seconds,
         "ok": sum(n for s, n in statuses.items() if 200 <= s < 300) / max(total, 1), "statuses": dict(statuses),
         "p50_ms": latencies[total // 2] * 1000 if total else 0.0,
@@ -418,7 +444,12 @@ SATURATED = 0.9
 
 
 def bound(m: dict) -> str:
-    """A line when the server was not saturated: then its requests/s says little, its CPU per request still does."""
+    """A line when the server was not saturated (its requests/s says little, its CPU per request still does), and
+    when LINE's rate limit answered (then the limit was measured, and its cheap 429s)."""
+    limited = m["statuses"].get(429, 0)
+    if limited:
+        return (f"  {limited:,} answers were 429, LINE's limit of 2,000 requests/s per channel: run with more "
+                "--channels (the connections spread over them)\n") + bound({**m, "statuses": {}})
     if m["server_cpu"] >= SATURATED:
         return ""
     return (f"  the server used {m['server_cpu']:.0%} of a core, so it did not set this rate (the clients used "
@@ -432,7 +463,8 @@ def main() -> None:
                         help="seconds of load on each server (default 60; e.g. 10 for a quick look)")
     parser.add_argument("--clients", type=int, default=2, help="client processes")
     parser.add_argument("--connections", type=int, default=16, help="keep-alive connections per client process")
-    parser.add_argument("--channels", type=int, default=8, help="official accounts in the sandbox's world")
+    parser.add_argument("--channels", type=int, default=4,
+                        help="official accounts in the sandbox's world, the connections spread over them (default 4)")
     parser.add_argument("--every", type=float, default=5.0, help="seconds between memory samples")
     parser.add_argument("--tracemalloc", action="store_true", help="what grows in the sandbox (slow)")
     parser.add_argument("--snapshot-at", type=float, help="seconds into the run of the first snapshot (default 1/3)")
@@ -447,7 +479,7 @@ def main() -> None:
         serve(args.serve, args.port, args.channels)
         return
     if args.in_process:
-        in_process(args.only or "sandbox", args.in_process, args.channels, args.clients)
+        in_process(args.only or "sandbox", args.in_process, args.channels)
         return
     print(f"{args.seconds:g} s each, {args.clients} client processes x {args.connections} connections, "
           f"{os.cpu_count()} CPUs; sandbox: {args.channels} channels, {USERS} users, every send delivered")
