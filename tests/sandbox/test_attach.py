@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 
@@ -72,6 +74,22 @@ def _backend(app: object, url: str) -> httpx.AsyncClient:
 PARCEL = {"to": TO["yuki"], "messages": [{"type": "text", "text": "Parcel"}]}  # Flow D: delivered at once
 
 
+@asynccontextmanager
+async def _served_demo() -> AsyncIterator[tuple[object, object, str]]:
+    """The demo world's TUI serving the sandbox (no webhooks) on a free port, at 120x40 and ready:
+    ``(app, pilot, url)``; the app quits and the socket closes afterwards."""
+    sock = bind("127.0.0.1", 0)
+    url = base_url(sock)
+    try:
+        app = serving_app(DEMO_WORLD, sock, url)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await _until(lambda: app.sandbox is not None and app._server.started)
+            yield app, pilot, url
+            await app.action_quit()
+    finally:
+        sock.close()
+
+
 def _rendered(pane: object) -> str:
     """What the pane draws (its lines as RichLog holds them, wrapped to its width), as one line of words."""
     drawn = " ".join("".join(segment.text for segment in strip) for strip in pane.lines)  # type: ignore[attr-defined]
@@ -81,13 +99,8 @@ def _rendered(pane: object) -> str:
 def test_the_requests_pane_shows_each_request_as_it_arrives_with_its_key_and_command() -> None:
     from flowsim.tui.widgets.requests import RequestLog
 
-    sock = bind("127.0.0.1", 0)
-    url = base_url(sock)
-
     async def go() -> None:
-        app = serving_app(DEMO_WORLD, sock, url)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await _until(lambda: app.sandbox is not None and app._server.started)
+        async with _served_demo() as (app, pilot, url):
             pane = app.query_one(RequestLog)
             assert pane.display and pane.region.height > 3  # its own row in the wide layout
             assert "Requests (x)" in {c.title for c in app.get_system_commands(app.screen)}
@@ -103,10 +116,8 @@ def test_the_requests_pane_shows_each_request_as_it_arrives_with_its_key_and_com
                 assert pane.border_subtitle == "2 requests · 0 webhook attempts"
             await pilot.press("x")
             assert app.focused is pane and app.pane == "requests"
-            await app.action_quit()
 
     asyncio.run(go())
-    sock.close()
 
 
 def test_the_requests_pane_shows_each_webhook_attempt_and_its_redelivery() -> None:
@@ -168,13 +179,8 @@ def test_the_url_token_and_secret_are_on_screen_while_the_tui_serves() -> None:
 def test_a_push_refused_before_the_engine_after_a_control_api_change_is_no_step() -> None:
     """Whether a push is a ``send`` step is decided per request (the engine logged its call), not by
     "something changed the simulation since": a control-API step before a refused push is no send."""
-    sock = bind("127.0.0.1", 0)
-    url = base_url(sock)
-
     async def go() -> None:
-        app = serving_app(DEMO_WORLD, sock, url)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await _until(lambda: app.sandbox is not None and app._server.started)
+        async with _served_demo() as (app, pilot, url):
             async with _backend(app, url) as http:
                 assert (await http.post("/_flowsim/steps", json={"advance": "1h"})).status_code == 200
                 refused = await http.post("/bot/pnp/push", json={**PARCEL, "notificationDisabled": "yes"})
@@ -186,7 +192,5 @@ def test_a_push_refused_before_the_engine_after_a_control_api_change_is_no_step(
                 assert (await http.post("/bot/pnp/push", json=PARCEL)).status_code == 200
                 await pilot.pause()
                 assert len(app.session.explored) == 1  # a push the engine handled is still a step
-            await app.action_quit()
 
     asyncio.run(go())
-    sock.close()
