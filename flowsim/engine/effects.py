@@ -43,7 +43,20 @@ from .events import (
 )
 from .ids import ulid
 from .machines import consent_machine, message_machine, screen_machine
-from .models import ChatMessage, NotificationMessage, PinChallenge, SendResult, Sms, User, WebhookEvent, assign, assign_all, trusted
+from .models import (
+    ChatLines,
+    NotificationMessage,
+    PinChallenge,
+    SendResult,
+    User,
+    assign,
+    assign_all,
+    chat_record,
+    sms_record,
+    trusted,
+    webhook_record,
+)
+from .records import RecordList
 from .phone import hash_number
 from .texts import chat_text, important_label
 from .vocabulary import LINE_CHAT, Requirement
@@ -51,9 +64,8 @@ from .world import World
 
 #: R26: counting days are calendar days in UTC+9.
 JST = timezone(timedelta(hours=9), "JST")
-_chat_values = ChatMessageAppeared.payload_values
-_sms_values = SmsReceived.payload_values
-_webhook_values = WebhookQueued.payload_values
+#: Appends a record to a RecordList without the models' conversion (list.append: a C call).
+_add = list.append
 
 
 class Effects:
@@ -66,7 +78,8 @@ class Effects:
         self._clock = world.clock
         # Events are written as records, ``(EventClass.kind, at, *fields)`` in the class's field order (see
         # flowsim.engine.events: the log keeps tuples, which the garbage collector stops walking); a chat
-        # line, an SMS or a webhook event as its field values (``Event.payload_values``).  The time is read
+        # line, an SMS or a webhook event as its record (``models.chat_record`` etc.: its field values), the
+        # same tuple the chat, inbox or queue keeps (flowsim.engine.records: RecordList).  The time is read
         # from the clock's own slot (``SimClock._now``): ``SimClock.now`` is a property, a call per read.
         self._record = world.log.record
         # Lookup tables read off the declared machines (flowsim.engine.compiled): ~0.5 µs a trigger, not ~10.
@@ -106,10 +119,10 @@ class Effects:
     def post(self, user: User, kind: str, message_id: str | None = None, *, sections: tuple[str, ...] = ()) -> None:
         """A message from the "LINE" system account (R12-R19)."""
         now = self._clock._now
-        chat_message = trusted(ChatMessage, kind=kind, chat=LINE_CHAT, at=now,
-                               text=chat_text(kind, user.language, sections), sections=sections, message_id=message_id)
-        self._keep_last(user.chats[LINE_CHAT], chat_message)
-        self._record((ChatMessageAppeared.kind, now, user.id, *_chat_values(chat_message.__dict__)))
+        line = chat_record(kind=kind, chat=LINE_CHAT, at=now, text=chat_text(kind, user.language, sections),
+                           sections=sections, message_id=message_id)
+        self._keep_last(user.chats[LINE_CHAT], line)
+        self._record((ChatMessageAppeared.kind, now, user.id, *line))
 
     def send_pin(self, user: User, purpose: str, number: str) -> None:
         """R17/R19: an SMS with a fresh PIN; the PIN screen accepts it (and, see R18, maybe older ones)."""
@@ -121,9 +134,9 @@ class Effects:
             earlier = (*old.earlier, old.pin)
         assign(user, "pin_challenge", trusted(PinChallenge, pin=pin, purpose=purpose, number=number, earlier=earlier))
         now = self._clock._now
-        sms = trusted(Sms, at=now, number=number, pin=pin, purpose=purpose)
+        sms = sms_record(at=now, number=number, pin=pin, purpose=purpose)
         self._keep_last(user.sms_inbox, sms)
-        self._record((SmsReceived.kind, now, user.id, *_sms_values(sms.__dict__)))
+        self._record((SmsReceived.kind, now, user.id, *sms))
 
     def queue_webhook(self, oa_id: str, kind: str, user: User | None = None, **fields: Any) -> None:
         """R25/R27: one webhook event for an official account, with a seeded ``webhookEventId``."""
@@ -134,12 +147,13 @@ class Effects:
                 fields["reply_token"] = world.id_rng.randbytes(16).hex()
         now = self._clock._now
         event_id = ulid(int(now.timestamp() * 1000), int.from_bytes(world.id_rng.randbytes(10), "big"))
-        event = trusted(WebhookEvent, type=kind, oa=oa_id, at=now, webhook_event_id=event_id, **fields)
+        event = webhook_record(type=kind, oa=oa_id, at=now, webhook_event_id=event_id, **fields)
         self._keep_last(world.webhooks[oa_id], event)
-        self._record((WebhookQueued.kind, now, oa_id, *_webhook_values(event.__dict__)))
+        self._record((WebhookQueued.kind, now, oa_id, *event))
 
-    def _keep_last(self, items: list[Any], item: Any) -> None:
-        items.append(item)
+    def _keep_last(self, items: RecordList[Any], record: tuple[Any, ...]) -> None:
+        """Append a record to a chat, an inbox or a webhook queue; a bounded world forgets the oldest."""
+        _add(items, record)
         keep = self.world.keep_lines
         if keep is not None and len(items) >= 2 * keep:
             del items[:-keep]
@@ -262,14 +276,18 @@ class Effects:
         self.post(user, "received", msg.id)
         oa = world.official_accounts[msg.oa]
         now = self._clock._now
-        notification = trusted(
-            ChatMessage, kind="notification", chat=oa.id, at=now, text=msg.preview(200), message_id=msg.id,
+        notification = chat_record(
+            kind="notification", chat=oa.id, at=now, text=msg.preview(200), message_id=msg.id,
             label=important_label(user.language, user.app_version),
             template=msg.template.key if msg.template else None, messages=msg.messages,
         )
-        self._keep_last(user.chats.setdefault(oa.id, []), notification)
+        chats = user.chats
+        lines = chats.get(oa.id)
+        if lines is None:
+            lines = chats[oa.id] = ChatLines()
+        self._keep_last(lines, notification)
         record = self._record
-        record((ChatMessageAppeared.kind, now, user.id, *_chat_values(notification.__dict__)))
+        record((ChatMessageAppeared.kind, now, user.id, *notification))
         record((MessageDelivered.kind, now, msg.id, user.id, oa.id, rule))
         at, day = self._day
         if at is not now:

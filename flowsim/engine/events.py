@@ -53,7 +53,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union, dataclass_trans
 from pydantic import BaseModel
 
 from .errors import InvalidValueError
-from .models import ChatMessage, Sms, WebhookEvent, rebuild
+from .models import ChatMessage, Sms, WebhookEvent
+from .records import rebuild
 from .vocabulary import ConsentState, DiscardReason, MessageKind, Requirement, Screen
 
 

@@ -15,13 +15,14 @@ message record, an answer: about ten per delivered message) is made by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .answers import is_accepted
+from .records import RecordList, assemble, rebuild, record_maker, values_of
 from .texts import section_text
 
 from .vocabulary import (  # the one vocabulary (re-exported here for the models' users)
@@ -104,6 +105,13 @@ class ChatMessage(_Frozen):
         return ()
 
 
+#: A chat line's record (ChatLines): the field values in field order, read by position on the engine's hot paths.
+_CHAT_FIELDS = tuple(ChatMessage.model_fields)
+_KIND, _SECTIONS = _CHAT_FIELDS.index("kind"), _CHAT_FIELDS.index("sections")
+#: The records of a chat (a ChatLines: the validator makes every chat one); ``list.__iter__``, a C call.
+_lines = cast("Callable[[ChatLines], Iterator[tuple[Any, ...]]]", list.__iter__)
+
+
 class Sms(_Frozen):
     """An SMS the simulated phone received (R17, R19)."""
 
@@ -128,9 +136,23 @@ class PinChallenge(BaseModel):
     earlier: tuple[str, ...] = ()
 
 
-def _new_chats() -> dict[str, list[ChatMessage]]:
+class ChatLines(RecordList[ChatMessage]):
+    """A chat's messages, oldest first: reads as ``list[ChatMessage]``, kept as records (:mod:`flowsim.engine.records`)."""
+
+    __slots__ = ()
+    model = ChatMessage
+
+
+class SmsInbox(RecordList[Sms]):
+    """A phone's SMS, oldest first: reads as ``list[Sms]``, kept as records."""
+
+    __slots__ = ()
+    model = Sms
+
+
+def _new_chats() -> dict[str, ChatLines]:
     """A new user's chats: the LINE chat, empty."""
-    return {LINE_CHAT: []}
+    return {LINE_CHAT: ChatLines()}
 
 
 class User(BaseModel):
@@ -154,33 +176,33 @@ class User(BaseModel):
     friends: set[str] = Field(default_factory=set)
     language: Language = "en"
     app_version: str = "15.9.0"
-    sms_inbox: list[Sms] = Field(default_factory=list)
-    chats: dict[str, list[ChatMessage]] = Field(default_factory=_new_chats)
+    sms_inbox: SmsInbox = Field(default_factory=SmsInbox)
+    chats: dict[str, ChatLines] = Field(default_factory=_new_chats)
     screen: Screen = "chats"
     pin_challenge: PinChallenge | None = None
     screen_error: str | None = Field(default=None, description="error shown on the current screen")
 
     @property
-    def line_chat(self) -> list[ChatMessage]:
+    def line_chat(self) -> ChatLines:
         return self.chats[LINE_CHAT]
 
     def has_chat_kind(self, *kinds: str) -> bool:
-        return any(m.kind in kinds for m in self.chats[LINE_CHAT])
+        return any(line[_KIND] in kinds for line in _lines(self.chats[LINE_CHAT]))
 
     # Conditions of the screen machine (flowsim.machines); they take the
     # trigger's keyword arguments.
 
     def has_setup_message(self, **_: object) -> bool:
         """A ``setup`` message is in the LINE chat (its **Set** opens the consent screen)."""
-        for m in self.chats[LINE_CHAT]:  # a loop, not any(...): asked twice per tap
-            if m.kind == "setup":
+        for line in _lines(self.chats[LINE_CHAT]):  # a loop, not any(...): asked twice per tap
+            if line[_KIND] == "setup":
                 return True
         return False
 
     def has_phone_setup(self, **_: object) -> bool:
         """A ``phone_auth`` message, or a ``setup`` with a phone section, is in the LINE chat."""
-        for m in self.chats[LINE_CHAT]:
-            if m.kind == "phone_auth" or (m.kind == "setup" and "phone_auth" in m.sections):
+        for line in _lines(self.chats[LINE_CHAT]):
+            if line[_KIND] == "phone_auth" or (line[_KIND] == "setup" and "phone_auth" in line[_SECTIONS]):
                 return True
         return False
 
@@ -284,6 +306,13 @@ class WebhookEvent(_Frozen):
         return event
 
 
+class WebhookQueue(RecordList[WebhookEvent]):
+    """An official account's webhook events, oldest first: reads as ``list[WebhookEvent]``, kept as records."""
+
+    __slots__ = ()
+    model = WebhookEvent
+
+
 class SendResult(_Frozen):
     """What the API answered to a send, as LINE does (``flowsim.answers``).
 
@@ -316,12 +345,6 @@ class SendResult(_Frozen):
 # ---------------------------------------------------------------- built from the engine's own state
 
 _M = TypeVar("_M", bound=BaseModel)
-_new = object.__new__
-# The slots every model has, set as pydantic's own constructors do (without its ``__setattr__``).
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 class _Layout:
@@ -346,6 +369,11 @@ class _Layout:
 
 
 _LAYOUTS: dict[type[BaseModel], _Layout] = {}
+
+#: The records the engine keeps of chat lines, SMS and webhook events (:func:`flowsim.engine.records.record_maker`).
+chat_record = record_maker(ChatMessage)
+sms_record = record_maker(Sms)
+webhook_record = record_maker(WebhookEvent)
 
 
 def trusted(cls: type[_M], /, **values: Any) -> _M:
@@ -372,36 +400,7 @@ def trusted(cls: type[_M], /, **values: Any) -> _M:
             given = layout.shared[key] = set(key)
     else:
         given = set(values)
-    obj = _new(cls)
-    _set_dict(obj, fields)
-    _set_fields_set(obj, given)
-    _set_extra(obj, None)
-    _set_private(obj, None)
-    return obj
-
-
-#: Per frozen model class: its field names in order, and the one ``model_fields_set`` of every model
-#: :func:`rebuild` makes (all its fields; shared, as a frozen model never adds to it).
-_REBUILT: dict[type[BaseModel], tuple[tuple[str, ...], set[str]]] = {}
-
-
-def rebuild(cls: type[_M], values: Sequence[Any]) -> _M:
-    """A frozen model from its field values in declaration order (an event record's payload).
-
-    Equal to the model the values were read from, every field marked set.
-    """
-    layout = _REBUILT.get(cls)
-    if layout is None:
-        if not cls.model_config.get("frozen"):
-            raise TypeError(f"rebuild() makes frozen models only, not {cls.__name__}")
-        names = tuple(cls.model_fields)
-        layout = _REBUILT[cls] = (names, set(names))
-    obj = _new(cls)
-    _set_dict(obj, dict(zip(layout[0], values)))
-    _set_fields_set(obj, layout[1])
-    _set_extra(obj, None)
-    _set_private(obj, None)
-    return obj
+    return assemble(cls, fields, given)
 
 
 def assign_all(model: BaseModel, **values: Any) -> None:

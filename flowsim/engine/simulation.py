@@ -54,7 +54,7 @@ from .errors import (
 from .events import Batch, ClockAdvanced, EventLog, operation
 from .flows.arrival import arrive
 from .machines import ACTIONS_BY_SCREEN
-from .models import NotificationMessage, OfficialAccount, SendResult, TemplateContent, User, WebhookEvent
+from .models import NotificationMessage, OfficialAccount, SendResult, TemplateContent, User, WebhookQueue
 from .rules import describe
 from .vocabulary import LINE_CHAT, TEMPLATE_ACCESS
 from .world import World
@@ -134,7 +134,7 @@ class Simulation:
         self.official_accounts: dict[str, OfficialAccount] = world.official_accounts
         self.messages: dict[str, NotificationMessage] = world.messages
         #: Webhook events queued per official account, oldest first.
-        self.webhooks: dict[str, list[WebhookEvent]] = world.webhooks
+        self.webhooks: dict[str, WebhookQueue] = world.webhooks
         #: R26: delivered messages per (OA, kind, UTC+9 day).
         self.counts: dict[tuple[str, str, date], int] = world.counts
 
@@ -218,7 +218,7 @@ class Simulation:
             templates=templates,
         )
         self.official_accounts[oa_id] = oa
-        self.webhooks[oa_id] = []
+        self.webhooks[oa_id] = WebhookQueue()
         return oa
 
     @_operation

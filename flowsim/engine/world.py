@@ -16,7 +16,7 @@ from datetime import date, datetime
 from .catalogue import Catalogue
 from .clock import SimClock, Timer
 from .events import EventLog
-from .models import NotificationMessage, OfficialAccount, User, WebhookEvent
+from .models import NotificationMessage, OfficialAccount, User, WebhookQueue
 
 
 class World:
@@ -41,7 +41,7 @@ class World:
         self.official_accounts: dict[str, OfficialAccount] = {}
         self.messages: dict[str, NotificationMessage] = {}
         #: Webhook events queued per official account, oldest first.
-        self.webhooks: dict[str, list[WebhookEvent]] = {}
+        self.webhooks: dict[str, WebhookQueue] = {}
         #: R26: delivered messages per (OA, kind, UTC+9 day).
         self.counts: dict[tuple[str, str, date], int] = {}
         #: R1: the hash of each registered number → the user holding it.

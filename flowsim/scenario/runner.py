@@ -32,7 +32,7 @@ Decisions where the scenario format (``docs/scenarios.md``) is silent:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -449,7 +449,7 @@ class ScenarioRun:
                  f"number {user.phone or 'none'}, now {t0.isoformat()}"
                  + (f", screen error: {user.screen_error}" if user.screen_error else "")]
         for chat in (LINE_CHAT, *oas):
-            messages = user.chats.get(chat, [])
+            messages: Sequence[ChatMessage] = user.chats.get(chat) or ()
             seen = self._chat_seen.get((user_id, chat), 0)
             lines.append(f"{chat} chat of {user_id} ({len(messages)} message{'s' if len(messages) != 1 else ''}):")
             start = max(0, len(messages) - TRANSCRIPT_ITEMS)
@@ -461,7 +461,7 @@ class ScenarioRun:
         return lines
 
     def webhook_transcript(self, oa_id: str) -> list[str]:
-        events = self.sim.webhooks.get(oa_id, [])
+        events: Sequence[WebhookEvent] = self.sim.webhooks.get(oa_id) or ()
         lines = [f"webhooks to {oa_id} ({len(events)}):"]
         start = max(0, len(events) - TRANSCRIPT_ITEMS)
         for e in events[start:]:

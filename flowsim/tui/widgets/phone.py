@@ -12,6 +12,7 @@ last update, and each other part is rebuilt only when what it shows changed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
@@ -172,7 +173,7 @@ class ChatView(VerticalScroll):
     def show(self, user: User, chat: str, oa_name: str, available: set[str],
              done: frozenset[str] = frozenset()) -> None:
         """``done``: the setup sections already complete (consent agreed, SMS valid): ✓ instead of Set."""
-        messages = user.chats.get(chat, [])
+        messages: Sequence[ChatMessage] = user.chats.get(chat) or ()
         key = (user.id, chat)
         if key != self._key:
             self._key = key

@@ -1,0 +1,284 @@
+"""Frozen models kept as their field values: what the engine keeps of the past.
+
+A chat line, an SMS or a webhook event never changes once it exists, and a
+long run keeps many of them (four chat lines, an SMS and a webhook per Flow B
+user).  Kept as pydantic models, each is an object the garbage collector
+tracks and walks in every full collection for as long as the run lives: at
+10,000 users those walks were a quarter of the engine's time
+(``bench/engine.py``).  Kept as a tuple of their field values (strings,
+datetimes, ``None``), they are untracked after the first collection, like
+the plain dicts of a hand-written model.
+
+So the engine keeps them in a :class:`RecordList` and builds the model when
+it is read:
+
+* :func:`record_maker` gives, per model class, a function with the model's
+  fields as keyword arguments (and its defaults) that returns the values in
+  field order, without building a model;
+* :class:`RecordList` is a ``list`` of such tuples that reads as a list of
+  models: indexing, iterating, ``in``, ``==`` with a list of models, copying
+  and pickling all give or take models; ``append``/``extend``/``insert``
+  take models too.  :meth:`RecordList.records` and :meth:`RecordList.add`
+  are the engine's raw access;
+* :func:`rebuild` makes the model from its values: equal to the one
+  validation gives for the same values, every field marked set (all of them
+  were, by the engine).
+
+Two reads of the same line give equal models, not the same object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, ClassVar, Generic, SupportsIndex, TypeVar, overload
+
+from pydantic import BaseModel, GetCoreSchemaHandler
+from pydantic_core import core_schema
+
+_M = TypeVar("_M", bound=BaseModel)
+#: A frozen model's field values in its field order.
+Values = tuple[Any, ...]
+
+_new = object.__new__
+#: ``list``'s own methods, for a RecordList's raw records (typed loosely: a ``RecordList[M]`` holds tuples).
+_list: Any = list
+# The slots every model has, set as pydantic's own constructors do (without its ``__setattr__``).
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+#: Per frozen model class: its field names in order, and the one ``model_fields_set`` of every model
+#: :func:`rebuild` makes (all its fields; shared, as a frozen model never adds to it).
+_REBUILT: dict[type[BaseModel], tuple[tuple[str, ...], set[str]]] = {}
+
+
+def _frozen_fields(cls: type[BaseModel], what: str) -> tuple[str, ...]:
+    if not cls.model_config.get("frozen"):
+        raise TypeError(f"{what} makes frozen models only, not {cls.__name__}")
+    if cls.__pydantic_post_init__ or cls.__private_attributes__ or cls.model_config.get("extra") == "allow":
+        raise TypeError(f"{what} cannot make {cls.__name__}: it has a post-init, private attributes or extras")
+    return tuple(cls.model_fields)
+
+
+def assemble(cls: type[_M], fields: dict[str, Any], fields_set: set[str]) -> _M:
+    """A model from its ``__dict__`` and ``model_fields_set``, set as pydantic's own constructors do (no validation)."""
+    obj = _new(cls)
+    _set_dict(obj, fields)
+    _set_fields_set(obj, fields_set)
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj
+
+
+def rebuild(cls: type[_M], values: Sequence[Any]) -> _M:
+    """A frozen model from its field values in declaration order (a record).
+
+    Equal to the model the values were read from, every field marked set.
+    """
+    layout = _REBUILT.get(cls)
+    if layout is None:
+        names = _frozen_fields(cls, "rebuild()")
+        layout = _REBUILT[cls] = (names, set(names))
+    obj = _new(cls)
+    _set_dict(obj, dict(zip(layout[0], values)))
+    _set_fields_set(obj, layout[1])
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj
+
+
+def values_of(model: BaseModel) -> Values:
+    """A model's field values in field order (what :func:`rebuild` takes back)."""
+    return tuple(model.__dict__[name] for name in type(model).model_fields)
+
+
+def record_maker(cls: type[BaseModel]) -> Callable[..., Values]:
+    """A function ``(*, field=default, ...) -> values`` for a frozen model: its record, no model built.
+
+    Generated once per class from ``cls.model_fields`` (as ``dataclasses``
+    writes an ``__init__``): keyword-only parameters in field order, the
+    required ones without a default, the others with the model's default,
+    which must be immutable (a default factory is refused: a shared list
+    would be one list for every record).  The values are not validated: the
+    engine's own, already valid.  ``tests/engine/test_records.py`` checks
+    that ``rebuild(cls, maker(**v))`` equals ``cls(**v)``.
+    """
+    names = _frozen_fields(cls, "record_maker()")
+    defaults: dict[str, Any] = {}
+    params = []
+    for name, info in cls.model_fields.items():
+        if info.default_factory is not None:
+            raise TypeError(f"record_maker(): {cls.__name__}.{name} has a default factory")
+        if info.is_required():
+            params.append(name)
+        else:
+            defaults[f"_d_{name}"] = info.default
+            params.append(f"{name}=_d_{name}")
+    source = (f"def make(*, {', '.join(params)}):\n"
+              f"    return ({', '.join(names)},)\n")
+    namespace: dict[str, Any] = dict(defaults)
+    exec(compile(source, f"<record_maker {cls.__name__}>", "exec"), namespace)  # noqa: S102 - our own field names
+    make: Callable[..., Values] = namespace["make"]
+    make.__qualname__ = make.__name__ = f"{cls.__name__}_record"
+    make.__doc__ = f"The field values of a {cls.__name__}, in field order, without building it."
+    return make
+
+
+class RecordList(list[_M], Generic[_M]):
+    """A list of frozen models, kept as their field values (see the module's docstring).
+
+    A subclass names its model: ``class ChatLines(RecordList[ChatMessage]): model = ChatMessage``.
+    Reading gives models; the raw tuples are :meth:`records`.
+    """
+
+    __slots__ = ()
+    model: ClassVar[type[Any]]
+
+    def __init__(self, items: Iterable[Any] = ()) -> None:
+        _list.__init__(self, map(self._values, items))
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        """As a field of a model: validated, dumped and described (JSON Schema) as ``list[model]``; kept as records."""
+        models = core_schema.list_schema(handler.generate_schema(cls.model))
+        return core_schema.no_info_after_validator_function(
+            cls._from_models, models,
+            serialization=core_schema.plain_serializer_function_ser_schema(list, return_schema=models))
+
+    @classmethod
+    def _from_models(cls, models: Iterable[Any]) -> RecordList[Any]:
+        return cls._from_records(map(values_of, models))
+
+    @classmethod
+    def _values(cls, item: Any) -> Values:
+        if isinstance(item, cls.model):
+            return values_of(item)
+        if type(item) is tuple and len(item) == len(cls.model.model_fields):
+            return item
+        raise TypeError(f"a {cls.__name__} holds {cls.model.__name__} models, not {type(item).__name__}")
+
+    # ---------------------------------------------------------------- the engine's raw access
+
+    def add(self, values: Values) -> None:
+        """Append a record (``record_maker(model)(...)``): the engine's way, no model built."""
+        _list.append(self, values)
+
+    def records(self) -> Iterator[Values]:
+        """The raw records, oldest first."""
+        records: Iterator[Values] = _list.__iter__(self)
+        return records
+
+    # ---------------------------------------------------------------- reading: models
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> _M: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[_M]: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> _M | list[_M]:
+        got = _list.__getitem__(self, index)
+        model: type[_M] = self.model
+        if isinstance(index, slice):
+            return [rebuild(model, values) for values in got]
+        return rebuild(model, got)
+
+    def __iter__(self) -> Iterator[_M]:
+        model = self.model
+        return (rebuild(model, values) for values in _list.__iter__(self))
+
+    def __reversed__(self) -> Iterator[_M]:
+        model = self.model
+        return (rebuild(model, values) for values in _list.__reversed__(self))
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, self.model) and _list.__contains__(self, values_of(item))
+
+    def index(self, item: Any, start: SupportsIndex = 0, stop: SupportsIndex = 2**62) -> int:
+        if not isinstance(item, self.model):
+            raise ValueError(f"{item!r} is not in the list")
+        found: int = _list.index(self, values_of(item), start, stop)
+        return found
+
+    def count(self, item: Any) -> int:
+        return _list.count(self, values_of(item)) if isinstance(item, self.model) else 0
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, RecordList):
+            return other.model is self.model and _list.__eq__(self, other)
+        if isinstance(other, list):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+    def copy(self) -> list[_M]:
+        """A plain list of the models (as ``list.copy`` gives a list)."""
+        return list(self)
+
+    def __add__(self, other: Iterable[Any]) -> list[_M]:  # type: ignore[override]
+        return [*self, *other]
+
+    def __mul__(self, times: SupportsIndex) -> list[_M]:
+        return list(self) * times
+
+    __rmul__ = __mul__
+
+    def __copy__(self) -> RecordList[_M]:
+        return self._from_records(self.records())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> RecordList[_M]:
+        return self._from_records(self.records())  # the records are immutable
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), list(self.records())))
+
+    @classmethod
+    def _from_records(cls, records: Iterable[Values]) -> RecordList[_M]:
+        made = cls()
+        _list.extend(made, records)
+        return made
+
+    # ---------------------------------------------------------------- writing: models or records
+
+    def append(self, item: Any) -> None:
+        _list.append(self, self._values(item))
+
+    def extend(self, items: Iterable[Any]) -> None:
+        _list.extend(self, map(self._values, items))
+
+    def __iadd__(self, items: Iterable[Any]) -> RecordList[_M]:  # type: ignore[override]
+        self.extend(items)
+        return self
+
+    def insert(self, index: SupportsIndex, item: Any) -> None:
+        _list.insert(self, index, self._values(item))
+
+    def __setitem__(self, index: Any, item: Any) -> None:
+        if isinstance(index, slice):
+            _list.__setitem__(self, index, [self._values(i) for i in item])
+        else:
+            _list.__setitem__(self, index, self._values(item))
+
+    def pop(self, index: SupportsIndex = -1) -> _M:
+        model: type[_M] = self.model
+        return rebuild(model, _list.pop(self, index))
+
+    def remove(self, item: Any) -> None:
+        _list.remove(self, values_of(item) if isinstance(item, self.model) else item)
+
+    def sort(self, *, key: Callable[[_M], Any] | None = None, reverse: bool = False) -> None:
+        models: list[Any] = sorted(self, key=key, reverse=reverse)
+        _list.__setitem__(self, slice(None), [values_of(m) for m in models])
+
+
+def _restore(cls: type[RecordList[Any]], records: list[Values]) -> RecordList[Any]:
+    """Unpickling a :class:`RecordList` (its records, not models)."""
+    return cls._from_records(records)

@@ -1,0 +1,157 @@
+"""Chats, SMS inboxes and webhook queues keep records (``flowsim.engine.records``) and read as lists of models.
+
+What the engine keeps of the past is tuples of field values (untracked by
+the garbage collector); what every reader gets is the pydantic models, as
+before: equal models, the same dumps, copies and pickles.
+"""
+
+from __future__ import annotations
+
+import copy
+import gc
+import pickle
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from flowsim import Simulation, hash_number
+from flowsim.engine.models import (
+    ChatLines,
+    ChatMessage,
+    Sms,
+    SmsInbox,
+    User,
+    WebhookEvent,
+    WebhookQueue,
+    chat_record,
+    sms_record,
+    webhook_record,
+)
+from flowsim.engine.records import RecordList, rebuild, record_maker, values_of
+
+AT = datetime(2026, 4, 1, 9, tzinfo=timezone(timedelta(hours=9)))
+LINE = ChatMessage(kind="received", chat="LINE", at=AT, text="LINE notification message received", message_id="m1")
+SETUP = ChatMessage(kind="setup", chat="LINE", at=AT, text="Set up", sections=("consent",), message_id="m1")
+
+
+def _flow_b() -> Simulation:
+    """One user, Flow B to delivery: four chat lines, an SMS, a webhook."""
+    sim = Simulation(start=AT, seed=1)
+    sim.add_official_account("shop", "Example Shop")
+    sim.add_user("u0", "+818000000001", created_at=AT - timedelta(days=400))
+    sim.send_text("shop", hash_number("+818000000001"), "Your parcel ships today")
+    for action in ("open_consent", "agree", "open_phone_auth", "send_sms", "confirm_sms"):
+        sim.do("u0", action)
+    sim.do("u0", "enter_pin", pin=sim.last_pin("u0"))
+    return sim
+
+
+@pytest.mark.parametrize(("cls", "values"), [
+    (ChatMessage, dict(kind="received", chat="LINE", at=AT, text="x", message_id="m1")),
+    (ChatMessage, dict(kind="notification", chat="shop", at=AT, text="hi", message_id="m1", label="Important",
+                       template=None, messages=({"type": "text", "text": "hi"},))),
+    (Sms, dict(at=AT, number="+818000000001", pin="123456", purpose="verify")),
+    (WebhookEvent, dict(type="delivery", oa="shop", at=AT, webhook_event_id="0" * 26, data="x" * 16)),
+    (WebhookEvent, dict(type="follow", oa="shop", at=AT, webhook_event_id="1" * 26, user="u0",
+                        source_user_id="U" + "0" * 32, reply_token="r", unblocked=True)),
+])
+def test_a_record_rebuilds_the_model_validation_gives(cls, values):
+    maker = {ChatMessage: chat_record, Sms: sms_record, WebhookEvent: webhook_record}[cls]
+    record = maker(**values)
+    validated = cls(**values)
+    assert record == values_of(validated) == record_maker(cls)(**values)
+    assert rebuild(cls, record) == validated
+    assert rebuild(cls, record).model_dump_json() == validated.model_dump_json()
+
+
+def test_record_maker_refuses_what_it_cannot_make_and_needs_the_required_fields():
+    with pytest.raises(TypeError, match="frozen"):
+        record_maker(User)
+    with pytest.raises(TypeError):
+        chat_record(kind="received", chat="LINE", at=AT)  # no text
+
+
+def test_a_flow_b_world_keeps_records_the_collector_does_not_track():
+    sim = _flow_b()
+    user = sim.users["u0"]
+    kept = [*user.chats["LINE"].records(), *user.chats["shop"].records(), *user.sms_inbox.records(),
+            *sim.webhooks["shop"].records()]
+    assert len(kept) == 6 and all(type(r) is tuple for r in kept)
+    gc.collect()
+    # Atoms only: untracked.  The notification's line holds its content (a tuple of dicts), which is tracked.
+    untracked = [r for r in kept if not gc.is_tracked(r)]
+    assert len(untracked) == 5
+    assert [r for r in kept if gc.is_tracked(r)] == [next(user.chats["shop"].records())]
+
+
+def test_reading_gives_models_indexing_slicing_iterating_and_reversed():
+    sim = _flow_b()
+    line = sim.users["u0"].chats["LINE"]
+    assert isinstance(line, ChatLines) and isinstance(line, list)
+    assert [m.kind for m in line] == ["received", "setup", "received"]
+    assert all(isinstance(m, ChatMessage) for m in line)
+    assert line[0].kind == "received" and line[-1].message_id == "m1" and line[1].sections == ("consent", "phone_auth")
+    assert [m.kind for m in line[1:]] == ["setup", "received"]
+    assert [m.kind for m in reversed(line)] == ["received", "setup", "received"][::-1]
+    assert line[1] in line and line.index(line[1]) == 1 and line.count(line[0]) == 2
+    assert "setup" not in line and line.count("received") == 0
+    assert line[0] == line[0] and line[0] is not line[0]  # equal models, built per read
+    assert sim.last_pin("u0") == sim.users["u0"].sms_inbox[-1].pin
+    assert [w.type for w in sim.webhooks["shop"]] == ["delivery"]
+
+
+def test_a_record_list_equals_the_list_of_its_models_and_copies_as_one():
+    sim = _flow_b()
+    line = sim.users["u0"].chats["LINE"]
+    models = list(line)
+    assert line == models and models == line and not (line != models)
+    assert line != models[:-1] and line != [*models[:-1], models[1]]
+    assert line.copy() == models and type(line.copy()) is list
+    assert line + [LINE] == [*models, LINE] and line * 2 == models * 2
+    for twin in (copy.copy(line), copy.deepcopy(line), pickle.loads(pickle.dumps(line))):
+        assert type(twin) is ChatLines and twin == line and list(twin.records()) == list(line.records())
+    assert repr(line) == repr(models)
+
+
+def test_models_given_to_a_record_list_are_kept_as_records():
+    lines = ChatLines([LINE])
+    lines.append(SETUP)
+    lines.extend([LINE])
+    lines.insert(0, SETUP)
+    lines[1] = SETUP
+    assert [m.kind for m in lines] == ["setup", "setup", "setup", "received"]
+    assert all(type(r) is tuple for r in lines.records())
+    assert lines.pop() == LINE and len(lines) == 3
+    lines.remove(SETUP)
+    assert len(lines) == 2
+    with pytest.raises(TypeError, match="ChatMessage"):
+        lines.append(Sms(at=AT, number="+818000000001", pin="1", purpose="verify"))
+    with pytest.raises(TypeError):
+        SmsInbox(["not an sms"])
+
+
+def test_a_user_given_lists_of_models_keeps_them_as_records_and_dumps_as_before():
+    user = User(id="u", line_user_id="U" + "0" * 32, phone=None, created_at=AT,
+                chats={"LINE": [LINE, SETUP]}, sms_inbox=[Sms(at=AT, number="+818000000001", pin="1", purpose="verify")])
+    assert type(user.chats["LINE"]) is ChatLines and type(user.sms_inbox) is SmsInbox
+    dumped = user.model_dump()
+    assert dumped["chats"] == {"LINE": [LINE.model_dump(), SETUP.model_dump()]}
+    assert dumped["sms_inbox"] == [user.sms_inbox[0].model_dump()]
+    json_dump = user.model_dump(mode="json")
+    assert json_dump["chats"]["LINE"][1]["sections"] == ["consent"]
+    assert User.model_validate_json(user.model_dump_json()) == user
+    deep = user.model_copy(deep=True)
+    assert deep == user and deep.chats["LINE"] is not user.chats["LINE"] and type(deep.chats["LINE"]) is ChatLines
+    assert has_setup(user)
+
+
+def has_setup(user: User) -> bool:
+    return user.has_setup_message() and user.has_phone_setup() is False and user.has_chat_kind("setup")
+
+
+def test_the_world_keeps_every_webhook_queue_as_records():
+    sim = _flow_b()
+    assert type(sim.webhooks["shop"]) is WebhookQueue
+    assert isinstance(sim.webhooks["shop"], RecordList)
+    state = {oa: [w.model_dump(mode="json") for w in hooks] for oa, hooks in sim.webhooks.items()}
+    assert state["shop"][0]["type"] == "delivery" and state["shop"][0]["data"] == hash_number("+818000000001")
