@@ -7,20 +7,21 @@ for a delivered send, and the sandbox needs only the ``WebhookQueued`` ones
 fifth of the server's CPU).  It reads them from the log instead, after each
 operation it serves (a request, a control step, the clock's tick) and, in
 the TUI, after each change the TUI makes (``flowsim/sandbox/attach.py``);
-``EventLog.of_type`` builds only those events.
+``EventLog.payloads_of`` builds only their payloads, the ``WebhookEvent`` models
+(no event objects).
 """
 
 from __future__ import annotations
 
 import logging
 
-from flowsim.engine import Simulation, WebhookQueued
+from flowsim.engine import Simulation, WebhookEvent, WebhookQueued
 
 _logger = logging.getLogger("flowsim.sandbox")
 
 
-def webhooks_since(sim: Simulation, position: int) -> tuple[list[WebhookQueued], int]:
-    """The webhook events queued from log position ``position`` on, and the position after them.
+def webhooks_since(sim: Simulation, position: int) -> tuple[list[WebhookEvent], int]:
+    """The webhook events queued from log position ``position`` on (oldest first), and the position after them.
 
     The sandbox holds the log at its position (``EventLog.hold``), so a bounded log keeps them; if the
     log trimmed some anyway, their webhooks are lost: said (``logging.error``), not silent."""
@@ -28,4 +29,4 @@ def webhooks_since(sim: Simulation, position: int) -> tuple[list[WebhookQueued],
     if position < log.first_kept:
         _logger.error("flowsim sandbox: %d engine events were trimmed from the log before the sandbox read "
                       "them; the webhooks among them are lost", log.first_kept - position)
-    return log.of_type(WebhookQueued, position), len(log)
+    return log.payloads_of(WebhookQueued, position), len(log)

@@ -209,7 +209,7 @@ class Sandbox:
         events, self._log_seen = webhooks_since(self.sim, self._log_seen)
         self.sim.log.hold(self._log_seen)
         for event in events:
-            self.sender.enqueue(self.channels[event.oa], event.event)
+            self.sender.enqueue(self.channels[event.oa], event)
 
     def reset(self, settings: bool = False) -> None:
         """Back to the world as loaded (clock, users, messages, webhooks, recorded requests).

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import BaseModel
 
 from flowsim.engine import events
@@ -96,3 +97,22 @@ def test_a_payload_is_recorded_in_its_field_order_whatever_order_its_model_was_g
         record = events.to_record(event)
         assert record[3:] == tuple(getattr(message, name) for name in ChatMessage.model_fields)
         assert events.from_record(record) == event
+
+
+def test_payloads_of_gives_what_the_events_of_type_carry_built_from_the_records():
+    """``EventLog.payloads_of`` (the sandbox's read of queued webhooks) equals the events' payloads, for each
+    class with a payload, from the start and from a later position; a class without a payload is refused."""
+    seen = 0
+    for path in sorted((ROOT / "scenarios").rglob("*.yaml")):
+        run = ScenarioRun(load_scenario(path))
+        run.run_all()
+        log = run.sim.log
+        for cls in (c for c in set(events._CLASSES.values()) if c.payload is not None):
+            field = dataclasses.fields(cls)[-1].name
+            for since in (0, len(log) // 2):
+                wanted = [getattr(e, field) for e in log.of_type(cls, since)]
+                assert log.payloads_of(cls, since) == wanted
+                seen += len(wanted)
+    assert seen > 100  # the corpus has chats, SMS and webhooks to compare
+    with pytest.raises(TypeError):
+        events.EventLog().payloads_of(events.MessageDelivered)
