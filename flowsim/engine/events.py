@@ -34,8 +34,10 @@ is a model (``payload = ChatMessage`` on :class:`ChatMessageAppeared`, and
 values into the record, in the model's field order, instead of the model:
 a tuple holding a model is one more object the collector walks for as long
 as the log lives (six per Flow B user), a tuple of strings and datetimes is
-not.  Reading builds the payload again (:func:`flowsim.engine.models.rebuild`):
-equal to the one in the chat, every field marked set.
+not (a notification's content is kept packed: ``record_packed`` in
+:mod:`flowsim.engine.records`).  Reading builds the payload again
+(:func:`flowsim.engine.records.rebuild`): equal to the one in the chat,
+every field marked set.
 """
 
 from __future__ import annotations
@@ -47,14 +49,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, Union, dataclass_transform
+from typing import Any, ClassVar, TypeVar, Union, dataclass_transform
 
 from pydantic import BaseModel
 
 from .errors import InvalidValueError
 from .models import ChatMessage, Sms, WebhookEvent
-from .records import rebuild
+from .records import rebuild, values_of
 from .vocabulary import ConsentState, DiscardReason, MessageKind, Requirement, Screen
 
 
@@ -78,9 +79,6 @@ def _event(cls: type[_C]) -> type[_C]:
         last = dataclasses.fields(made)[-1]  # type: ignore[arg-type]
         if last.type not in (payload, payload.__name__):
             raise TypeError(f"{made.__name__}: the payload {payload.__name__} must be the last field's type")
-        #: The payload's field values from its ``__dict__``, in field order by construction (a missing field
-        #: is a KeyError, a key that is not a field is not read): ``*Cls.payload_values(model.__dict__)``.
-        made.payload_values = itemgetter(*payload.model_fields)  # type: ignore[attr-defined]
     made._setters = tuple(getattr(made, name).__set__ for name in names)  # type: ignore[attr-defined]
     kind = made.kind  # type: ignore[attr-defined]
     if kind in _CLASSES:
@@ -126,7 +124,7 @@ def to_record(event: Event) -> Record:
     if event.payload is None:
         return (event.kind, *[getattr(event, f.name) for f in names])
     model = getattr(event, names[-1].name)
-    return (event.kind, *[getattr(event, f.name) for f in names[:-1]], *event.payload_values(model.__dict__))
+    return (event.kind, *[getattr(event, f.name) for f in names[:-1]], *values_of(model))
 
 
 _new_object = object.__new__
@@ -144,8 +142,6 @@ class Event:
     record_fields: ClassVar[tuple[str, ...]] = ("at",)
     #: The model class of the last field, kept in records as its field values (see the module's text).
     payload: ClassVar[type[BaseModel] | None] = None
-    if TYPE_CHECKING:  # set by _event on classes with a payload (itemgetter is not subscriptable at run time)
-        payload_values: ClassVar[itemgetter[Any]]
     _setters: ClassVar[tuple[Callable[[Any, Any], None], ...]] = ()
 
     def describe(self) -> str:

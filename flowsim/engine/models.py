@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,6 +84,10 @@ class ChatMessage(_Frozen):
     label: str | None = Field(default=None, description="R24 label on a notification")
     template: str | None = None
     messages: tuple[dict[str, Any], ...] = ()
+
+    #: A notification's content is kept packed in chat records and the log (flowsim/engine/records.py):
+    #: a tuple of dicts would keep each record a garbage-collected object for as long as the run lives.
+    record_packed: ClassVar[tuple[str, ...]] = ("messages",)
 
     @property
     def has_set_button(self) -> bool:

@@ -78,10 +78,47 @@ def test_a_flow_b_world_keeps_records_the_collector_does_not_track():
             *sim.webhooks["shop"].records()]
     assert len(kept) == 6 and all(type(r) is tuple for r in kept)
     gc.collect()
-    # Atoms only: untracked.  The notification's line holds its content (a tuple of dicts), which is tracked.
-    untracked = [r for r in kept if not gc.is_tracked(r)]
-    assert len(untracked) == 5
-    assert [r for r in kept if gc.is_tracked(r)] == [next(user.chats["shop"].records())]
+    # Atoms only: untracked.  The notification's line keeps its content (a tuple of dicts) packed, as bytes.
+    assert [r for r in kept if gc.is_tracked(r)] == []
+    assert any(type(value) is bytes for value in next(user.chats["shop"].records()))
+    # So does its record in the log, which the collector does not track either.
+    [appeared] = [r for r in sim.log._events if r[0] == "chat_message" and r[3] == "notification"]
+    assert not gc.is_tracked(appeared)
+
+
+def test_a_packed_content_reads_back_exactly_and_compares_by_value():
+    """A notification's ``messages`` come back as given (tuples and lists apart, key order kept); records
+    compare as models, so ``in``/``index``/``count``/``remove``/``==`` hold for equal content packed apart."""
+    content = ({"type": "flex", "altText": "a", "contents": {"type": "bubble", "body": [1, (2, 3)], "x": 1.5}},)
+    line = ChatMessage(kind="notification", chat="shop", at=AT, text="a", message_id="m1", messages=content)
+    lines = ChatLines([line])
+    [record] = lines.records()
+    assert type(record[-1]) is bytes
+    assert lines[0] == line and lines[0].messages == content
+    assert type(lines[0].messages[0]["contents"]["body"][1]) is tuple
+    # Equal content built otherwise (other key order, so other bytes) still compares equal.
+    again = line.model_copy(update={"messages": ({"contents": content[0]["contents"], "type": "flex",
+                                                  "altText": "a"},)})
+    assert values_of(again) != record and again == line
+    assert again in lines and lines.index(again) == 0 and lines.count(again) == 1
+    assert lines == ChatLines([again]) and lines == [again]
+    other = line.model_copy(update={"messages": ({"type": "text", "text": "b"},)})
+    assert other not in lines and lines.count(other) == 0 and lines != ChatLines([other])
+    lines.remove(again)
+    assert lines == []
+
+
+def test_a_content_marshal_cannot_write_is_kept_as_it_is():
+    import enum
+
+    class Size(enum.IntEnum):
+        BIG = 2
+
+    content = ({"type": "text", "text": "a", "size": Size.BIG},)
+    lines = ChatLines([ChatMessage(kind="notification", chat="shop", at=AT, text="a", messages=content)])
+    kept = next(lines.records())[-1]
+    assert type(kept) is tuple and kept == content
+    assert lines[0].messages[0]["size"] is Size.BIG
 
 
 def test_reading_gives_models_indexing_slicing_iterating_and_reversed():
