@@ -66,6 +66,9 @@ from .world import World
 JST = timezone(timedelta(hours=9), "JST")
 #: Appends a record to a RecordList without the models' conversion (list.append: a C call).
 _add = list.append
+#: A final message's ``missing``: one empty frozenset shared by all (a set each would be one more object
+#: the garbage collector walks for as long as the message is kept); a held one shares its verdict's.
+_NOTHING: frozenset[Requirement] = frozenset()
 
 
 class Effects:
@@ -232,7 +235,7 @@ class Effects:
     def _finish(self, msg: NotificationMessage, trigger: str, *, rule: str, reason: str | None = None) -> None:
         world = self.world
         self._lifecycle.fire(trigger, msg)
-        assign_all(msg, rule=rule, reason=reason, decided_at=self._clock._now, missing=set())
+        assign_all(msg, rule=rule, reason=reason, decided_at=self._clock._now, missing=_NOTHING)
         timer = world.timers.pop(msg.id, None)
         if timer is not None:
             timer.cancel()
@@ -255,7 +258,7 @@ class Effects:
         world = self.world
         world.arrival_needs[msg.id] = verdict.missing
         self._lifecycle.fire("hold", msg)
-        assign_all(msg, missing=set(verdict.missing), rule=verdict.rule)
+        assign_all(msg, missing=verdict.missing, rule=verdict.rule)
         world.pending[user.id][msg.id] = None
         if decisions.WINDOW_APPLIES_TO_SMS_WAIT or "consent" in verdict.missing:
             world.timers[msg.id] = world.clock.call_at(
@@ -320,7 +323,7 @@ class Effects:
         world = self.world
         for message_id in list(world.pending[user.id]):
             msg = world.messages[message_id]
-            verdict = on_recheck(user, msg.oa, self._clock._now, missing=frozenset(msg.missing), rule=msg.rule or "R11",
+            verdict = on_recheck(user, msg.oa, self._clock._now, missing=msg.missing, rule=msg.rule or "R11",
                                  arrival_needs=world.arrival_needs[msg.id], completed_by=completed_by)
             if isinstance(verdict, Discard):
                 self.discard(msg, user, verdict.reason, verdict.rule)
@@ -328,7 +331,7 @@ class Effects:
                 self.deliver(msg, user, verdict.rule)
             elif isinstance(verdict, Hold) and verdict.missing != msg.missing:
                 newly_sms = verdict.rule == "R11" and "sms" not in msg.missing
-                assign_all(msg, missing=set(verdict.missing), rule=verdict.rule)
+                assign_all(msg, missing=verdict.missing, rule=verdict.rule)
                 if newly_sms and decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED:
                     self.post(user, "phone_auth", msg.id)
                 self._record((MessagePending.kind, self._clock._now, msg.id, user.id, msg.oa, _sorted(verdict.missing),

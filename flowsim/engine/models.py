@@ -238,7 +238,8 @@ class NotificationMessage(BaseModel):
     delivery_tag: str | None = None
     user: str | None = None
     status: MessageStatus = "requested"
-    missing: set[Requirement] = Field(default_factory=set)
+    missing: frozenset[Requirement] = Field(
+        default=frozenset(), description="what a pending message waits for; empty once it is final")
     reason: DiscardReason | None = None
     rule: str | None = None
     decided_at: datetime | None = None

@@ -104,7 +104,12 @@ def test_trusted_builds_what_validation_builds():
 def test_trusted_models_have_their_own_mutable_defaults_and_frozen_ones_stay_frozen():
     one = trusted(NotificationMessage, id="m1", oa="shop", kind="flexible", to="a" * 64, requested_at=AT)
     two = trusted(NotificationMessage, id="m2", oa="shop", kind="flexible", to="a" * 64, requested_at=AT)
-    assert one.missing is not two.missing and one.model_fields_set is not two.model_fields_set
+    assert one.model_fields_set is not two.model_fields_set
+    assert one.missing == frozenset() and isinstance(one.missing, frozenset)  # immutable: one may be shared
+    first = trusted(User, id="u1", line_user_id="U" + "0" * 32, phone=None, created_at=AT)
+    second = trusted(User, id="u2", line_user_id="U" + "1" * 32, phone=None, created_at=AT)
+    assert first.blocked is not second.blocked and first.friends is not second.friends
+    assert first.chats is not second.chats and first.sms_inbox is not second.sms_inbox
     chat = trusted(ChatMessage, kind="received", chat="LINE", at=AT, text="x")
     with pytest.raises(Exception, match="frozen"):
         chat.text = "y"  # type: ignore[misc]
