@@ -308,6 +308,29 @@ class RecordList(list[_M], Generic[_M]):
     def __add__(self, other: Iterable[Any]) -> list[_M]:  # type: ignore[override]
         return [*self, *other]
 
+    def __radd__(self, other: Iterable[Any]) -> list[Any]:
+        """``[...] + records``: ``list.__add__`` would copy the raw tuples (Python tries this first, a subclass)."""
+        return [*other, *self]
+
+    def _ordered(self, other: object) -> list[Any] | None:
+        return list(other) if isinstance(other, RecordList) else other if isinstance(other, list) else None
+
+    def __lt__(self, other: object) -> bool:
+        theirs = self._ordered(other)
+        return NotImplemented if theirs is None else list(self) < theirs
+
+    def __le__(self, other: object) -> bool:
+        theirs = self._ordered(other)
+        return NotImplemented if theirs is None else list(self) <= theirs
+
+    def __gt__(self, other: object) -> bool:
+        theirs = self._ordered(other)
+        return NotImplemented if theirs is None else list(self) > theirs
+
+    def __ge__(self, other: object) -> bool:
+        theirs = self._ordered(other)
+        return NotImplemented if theirs is None else list(self) >= theirs
+
     def __mul__(self, times: SupportsIndex) -> list[_M]:
         return list(self) * times
 
@@ -334,7 +357,10 @@ class RecordList(list[_M], Generic[_M]):
         _list.append(self, self._values(item))
 
     def extend(self, items: Iterable[Any]) -> None:
-        _list.extend(self, map(self._values, items))
+        if items is self:  # its own records, once (mapping over itself while it grows would never end)
+            _list.extend(self, list(self.records()))
+        else:
+            _list.extend(self, map(self._values, items))
 
     def __iadd__(self, items: Iterable[Any]) -> RecordList[_M]:  # type: ignore[override]
         self.extend(items)

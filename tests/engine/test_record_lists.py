@@ -192,3 +192,21 @@ def test_the_world_keeps_every_webhook_queue_as_records():
     assert isinstance(sim.webhooks["shop"], RecordList)
     state = {oa: [w.model_dump(mode="json") for w in hooks] for oa, hooks in sim.webhooks.items()}
     assert state["shop"][0]["type"] == "delivery" and state["shop"][0]["data"] == hash_number("+818000000001")
+
+
+def test_a_plain_list_on_the_left_and_ordering_give_models_not_records():
+    line = _flow_b().users["u0"].chats["LINE"]
+    models = list(line)
+    joined = [models[0]] + line  # RecordList.__radd__, tried before list.__add__ (a subclass)
+    assert joined == [models[0], *models] and all(isinstance(m, ChatMessage) for m in joined)
+    assert not line < models and line <= models and line >= models and not line > models
+    assert line < [*models, models[0]] and [*models, models[0]] > line
+
+
+def test_extending_a_record_list_with_itself_doubles_it_once():
+    inbox = _flow_b().users["u0"].sms_inbox
+    once = list(inbox)
+    inbox.extend(inbox)
+    assert list(inbox) == once * 2
+    inbox += inbox
+    assert list(inbox) == once * 4
