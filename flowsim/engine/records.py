@@ -202,11 +202,16 @@ class RecordList(list[_M], Generic[_M]):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        """As a field of a model: validated, dumped and described (JSON Schema) as ``list[model]``; kept as records."""
+        """As a field of a model: validated, dumped and described (JSON Schema) as ``list[model]``; kept as records.
+
+        pydantic-core reads a list subclass's items at C level (the raw records), so a RecordList given
+        back to validation is read as its models first, and dumping hands the models to the list's own
+        serializer (which applies ``include``/``exclude`` to the items).  Outside such a field (another
+        model's ``list[Model]``, a ``TypeAdapter(list[Model])``) pass ``list(records)``: the models."""
         models = core_schema.list_schema(handler.generate_schema(cls.model))
         return core_schema.no_info_after_validator_function(
-            cls._from_models, models,
-            serialization=core_schema.plain_serializer_function_ser_schema(list, return_schema=models))
+            cls._from_models, core_schema.no_info_before_validator_function(_models_of, models),
+            serialization=core_schema.wrap_serializer_function_ser_schema(_dump_models, schema=models))
 
     @classmethod
     def _from_models(cls, models: Iterable[Any]) -> RecordList[Any]:
@@ -306,10 +311,14 @@ class RecordList(list[_M], Generic[_M]):
         return list(self)
 
     def __add__(self, other: Iterable[Any]) -> list[_M]:  # type: ignore[override]
+        if not isinstance(other, list):
+            return NotImplemented  # as a list: only a list is added to it
         return [*self, *other]
 
     def __radd__(self, other: Iterable[Any]) -> list[Any]:
         """``[...] + records``: ``list.__add__`` would copy the raw tuples (Python tries this first, a subclass)."""
+        if not isinstance(other, list):
+            return NotImplemented
         return [*other, *self]
 
     def _ordered(self, other: object) -> list[Any] | None:
@@ -388,6 +397,15 @@ class RecordList(list[_M], Generic[_M]):
     def sort(self, *, key: Callable[[_M], Any] | None = None, reverse: bool = False) -> None:
         models: list[Any] = sorted(self, key=key, reverse=reverse)
         _list.__setitem__(self, slice(None), [values_of(m) for m in models])
+
+
+def _models_of(value: Any) -> Any:
+    """What validation reads of a value: a RecordList's models (pydantic-core would read its raw tuples)."""
+    return list(value) if isinstance(value, RecordList) else value
+
+
+def _dump_models(value: Any, serialize: core_schema.SerializerFunctionWrapHandler) -> Any:
+    return serialize(list(value))
 
 
 def _restore(cls: type[RecordList[Any]], records: list[Values]) -> RecordList[Any]:

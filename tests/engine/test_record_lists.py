@@ -210,3 +210,34 @@ def test_extending_a_record_list_with_itself_doubles_it_once():
     assert list(inbox) == once * 2
     inbox += inbox
     assert list(inbox) == once * 4
+
+
+def test_a_record_list_given_back_to_validation_is_read_as_its_models():
+    """pydantic-core reads a list subclass's raw items; the field's schema reads the models first."""
+    from pydantic import TypeAdapter
+
+    sim = _flow_b()
+    user = sim.users["u0"]
+    again = User(id="u9", line_user_id="U" + "9" * 32, phone=None, created_at=AT,
+                 chats=user.chats, sms_inbox=user.sms_inbox)
+    assert again.chats == user.chats and again.sms_inbox == user.sms_inbox
+    assert isinstance(again.sms_inbox, SmsInbox) and again.sms_inbox is not user.sms_inbox
+    assert User.model_validate(dict(user)) == user
+    assert TypeAdapter(SmsInbox).validate_python(user.sms_inbox) == user.sms_inbox
+
+
+def test_dumping_a_record_list_field_applies_include_and_exclude_to_its_items():
+    user = _flow_b().users["u0"]
+    pin = user.sms_inbox[0].pin
+    assert user.model_dump(include={"sms_inbox": {0: {"pin"}}})["sms_inbox"] == [{"pin": pin}]
+    dumped = user.model_dump(exclude={"sms_inbox": {"__all__": {"pin"}}})["sms_inbox"]
+    assert dumped and all("pin" not in sms and "number" in sms for sms in dumped)
+
+
+def test_only_a_list_is_added_to_a_record_list():
+    inbox = _flow_b().users["u0"].sms_inbox
+    for other in ("ab", (1,), {"k": 1}, range(2)):
+        with pytest.raises(TypeError):
+            inbox + other  # type: ignore[operator]
+        with pytest.raises(TypeError):
+            other + inbox  # type: ignore[operator]
