@@ -99,6 +99,14 @@ _CLASSES: dict[str, type[Any]] = {}
 _KINDS_OF: dict[type[Any], frozenset[str]] = {}
 
 
+def _kinds_of(cls: type[Any]) -> frozenset[str]:
+    """The kinds of ``cls`` and its subclasses, computed once per class."""
+    kinds = _KINDS_OF.get(cls)
+    if kinds is None:
+        kinds = _KINDS_OF[cls] = frozenset(kind for kind, c in _CLASSES.items() if issubclass(c, cls))
+    return kinds
+
+
 def from_record(record: Record) -> Event:
     """The event a record stands for (the inverse of :func:`to_record`)."""
     cls = _CLASSES[record[0]]
@@ -614,17 +622,13 @@ class EventLog:
         if payload is None:
             raise TypeError(f"{cls.__name__} has no payload")
         start = len(cls.record_fields) - len(payload.model_fields) + 1  # after the kind and the event's own fields
-        kinds = _KINDS_OF.get(cls)
-        if kinds is None:
-            kinds = _KINDS_OF[cls] = frozenset(kind for kind, c in _CLASSES.items() if issubclass(c, cls))
+        kinds = _kinds_of(cls)
         if any(_CLASSES[kind].record_fields != cls.record_fields for kind in kinds):
             raise TypeError(f"a subclass of {cls.__name__} lays its records out otherwise; use of_type")
         return [rebuild(payload, r[start:]) for r in self._events[max(0, since - self._offset):] if r[0] in kinds]
 
     def of_type(self, cls: type[E], since: int = 0) -> list[E]:
         """The events of type ``cls`` (or a subclass) from ``since`` on; only those are built."""
-        kinds = _KINDS_OF.get(cls)
-        if kinds is None:
-            kinds = _KINDS_OF[cls] = frozenset(kind for kind, c in _CLASSES.items() if issubclass(c, cls))
+        kinds = _kinds_of(cls)
         return [from_record(r) for r in self._events[max(0, since - self._offset):]  # type: ignore[misc]
                 if r[0] in kinds]

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import marshal
+import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, ClassVar, Generic, SupportsIndex, TypeVar, overload
 
@@ -60,9 +61,9 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 #: Per frozen model class: its field names in order, the one ``model_fields_set`` of every model
-#: :func:`rebuild` makes (all its fields; shared, as a frozen model never adds to it), and the
-#: positions of its packed fields.
-_REBUILT: dict[type[BaseModel], tuple[tuple[str, ...], set[str], tuple[int, ...]]] = {}
+#: :func:`rebuild` makes (all its fields; shared, as a frozen model never adds to it), and its
+#: packed fields.
+_REBUILT: dict[type[BaseModel], tuple[tuple[str, ...], set[str], tuple[str, ...]]] = {}
 _loads = marshal.loads
 #: ``marshal``'s format 2, without the back-references of formats 3 and 4: those depend on reference
 #: counts, so a value read back from its bytes would pack to other bytes; format 2 gives the same.
@@ -123,11 +124,9 @@ def rebuild(cls: type[_M], values: Sequence[Any]) -> _M:
     layout = _REBUILT.get(cls)
     if layout is None:
         names = _frozen_fields(cls, "rebuild()")
-        packed = packed_fields(cls)
-        layout = _REBUILT[cls] = (names, set(names), tuple(names.index(name) for name in packed))
+        layout = _REBUILT[cls] = (names, set(names), packed_fields(cls))
     fields = dict(zip(layout[0], values))
-    for position in layout[2]:
-        name = layout[0][position]
+    for name in layout[2]:
         fields[name] = unpack(fields[name])
     obj = _new(cls)
     _set_dict(obj, fields)
@@ -177,6 +176,17 @@ def record_maker(cls: type[BaseModel]) -> Callable[..., Values]:
     make.__qualname__ = make.__name__ = f"{cls.__name__}_record"
     make.__doc__ = f"The field values of a {cls.__name__}, in field order, without building it."
     return make
+
+
+def _ordering(compare: Callable[[list[Any], list[Any]], bool]) -> Callable[[Any, object], Any]:
+    """A RecordList's ``<`` (and the others): as the lists of the models (the raw tuples do not order with models)."""
+    def ordered(self: Any, other: object) -> Any:  # a bool, or NotImplemented
+        if not isinstance(other, list):
+            return NotImplemented
+        return compare(list(self), list(other))
+
+    ordered.__name__ = f"__{compare.__name__}__"
+    return ordered
 
 
 class RecordList(list[_M], Generic[_M]):
@@ -289,10 +299,9 @@ class RecordList(list[_M], Generic[_M]):
         if isinstance(other, RecordList):
             if other.model is not self.model:
                 return False
-            if self._packed:
-                return len(other) == len(self) and all(a == b for a, b in zip(self, other))
-            same: bool = _list.__eq__(self, other)
-            return same
+            if not self._packed:  # records compare as their values; packed bytes do not (see the module)
+                same: bool = _list.__eq__(self, other)
+                return same
         if isinstance(other, list):
             return len(other) == len(self) and all(a == b for a, b in zip(self, other))
         return NotImplemented
@@ -321,24 +330,10 @@ class RecordList(list[_M], Generic[_M]):
             return NotImplemented
         return [*other, *self]
 
-    def _ordered(self, other: object) -> list[Any] | None:
-        return list(other) if isinstance(other, RecordList) else other if isinstance(other, list) else None
-
-    def __lt__(self, other: object) -> bool:
-        theirs = self._ordered(other)
-        return NotImplemented if theirs is None else list(self) < theirs
-
-    def __le__(self, other: object) -> bool:
-        theirs = self._ordered(other)
-        return NotImplemented if theirs is None else list(self) <= theirs
-
-    def __gt__(self, other: object) -> bool:
-        theirs = self._ordered(other)
-        return NotImplemented if theirs is None else list(self) > theirs
-
-    def __ge__(self, other: object) -> bool:
-        theirs = self._ordered(other)
-        return NotImplemented if theirs is None else list(self) >= theirs
+    __lt__ = _ordering(operator.lt)
+    __le__ = _ordering(operator.le)
+    __gt__ = _ordering(operator.gt)
+    __ge__ = _ordering(operator.ge)
 
     def __mul__(self, times: SupportsIndex) -> list[_M]:
         return list(self) * times
