@@ -49,8 +49,6 @@ from .models import (
     PinChallenge,
     SendResult,
     User,
-    assign,
-    assign_all,
     chat_record,
     sms_record,
     trusted,
@@ -59,7 +57,7 @@ from .models import (
 from .records import RecordList
 from .phone import hash_number
 from .texts import chat_text, important_label
-from .vocabulary import LINE_CHAT, Requirement
+from .vocabulary import LINE_CHAT, DiscardReason, Requirement
 from .world import World
 
 #: R26: counting days are calendar days in UTC+9.
@@ -86,10 +84,9 @@ class Effects:
         # from the clock's own slot (``SimClock._now``): ``SimClock.now`` is a property, a call per read.
         self._record = world.log.record
         # Lookup tables read off the declared machines (flowsim.engine.compiled): ~0.5 µs a trigger, not ~10.
-        # Their models are the engine's own (User, NotificationMessage): states are written by ``assign``.
-        self._consent = compiled(consent_machine(), assign)
-        self._lifecycle = compiled(message_machine(), assign)
-        self._screens = compiled(screen_machine(), assign)
+        self._consent = compiled(consent_machine())
+        self._lifecycle = compiled(message_machine())
+        self._screens = compiled(screen_machine())
         self._expire = self.expire  # every R22 timer's callback, bound once (its message id is the timer's argument)
         self._day: tuple[datetime | None, date] = (None, date.min)  # (a time, its UTC+9 day): deliveries come many per instant
 
@@ -109,7 +106,7 @@ class Effects:
         The facade has already checked that the action is available.
         """
         if user.screen_error is not None:  # an error shown on the screen goes with the tap
-            assign(user, "screen_error", None)
+            user.screen_error = None
         before = user.screen
         try:
             self._screens.fire(action, user, **kwargs)
@@ -135,7 +132,7 @@ class Effects:
         earlier: tuple[str, ...] = ()
         if old is not None and not decisions.RESEND_INVALIDATES_OLD_PIN and old.purpose == purpose:
             earlier = (*old.earlier, old.pin)
-        assign(user, "pin_challenge", trusted(PinChallenge, pin=pin, purpose=purpose, number=number, earlier=earlier))
+        user.pin_challenge = trusted(PinChallenge, pin=pin, purpose=purpose, number=number, earlier=earlier)
         now = self._clock._now
         sms = sms_record(at=now, number=number, pin=pin, purpose=purpose)
         self._keep_last(user.sms_inbox, sms)
@@ -232,10 +229,11 @@ class Effects:
         self.emit(ApiCalled, oa=oa_id, message_kind=kind, to=to, status=status, error=message, rule=rule)
         return SendResult(status=status, error=message, details=details)
 
-    def _finish(self, msg: NotificationMessage, trigger: str, *, rule: str, reason: str | None = None) -> None:
+    def _finish(self, msg: NotificationMessage, trigger: str, *, rule: str,
+                reason: DiscardReason | None = None) -> None:
         world = self.world
         self._lifecycle.fire(trigger, msg)
-        assign_all(msg, rule=rule, reason=reason, decided_at=self._clock._now, missing=_NOTHING)
+        msg.rule, msg.reason, msg.decided_at, msg.missing = rule, reason, self._clock._now, _NOTHING
         timer = world.timers.pop(msg.id, None)
         if timer is not None:
             timer.cancel()
@@ -258,7 +256,7 @@ class Effects:
         world = self.world
         world.arrival_needs[msg.id] = verdict.missing
         self._lifecycle.fire("hold", msg)
-        assign_all(msg, missing=verdict.missing, rule=verdict.rule)
+        msg.missing, msg.rule = _requirements(verdict.missing), verdict.rule
         world.pending[user.id][msg.id] = None
         if decisions.WINDOW_APPLIES_TO_SMS_WAIT or "consent" in verdict.missing:
             world.timers[msg.id] = world.clock.call_at(
@@ -302,7 +300,7 @@ class Effects:
         self.queue_webhook(oa.id, "delivery", data=msg.delivery_tag or msg.to)
 
     def discard(self, msg: NotificationMessage, user: User, reason: str, rule: str) -> None:
-        self._finish(msg, "discard", rule=rule, reason=reason)
+        self._finish(msg, "discard", rule=rule, reason=cast(DiscardReason, reason))  # decide.py speaks plain strings
         self.emit(MessageDiscarded, message_id=msg.id, user=user.id, oa=msg.oa, reason=reason, rule=rule)
 
     def expire(self, message_id: str) -> None:
@@ -331,7 +329,7 @@ class Effects:
                 self.deliver(msg, user, verdict.rule)
             elif isinstance(verdict, Hold) and verdict.missing != msg.missing:
                 newly_sms = verdict.rule == "R11" and "sms" not in msg.missing
-                assign_all(msg, missing=verdict.missing, rule=verdict.rule)
+                msg.missing, msg.rule = _requirements(verdict.missing), verdict.rule
                 if newly_sms and decisions.PROMPT_PHONE_AUTH_WHEN_SMS_BECOMES_REQUIRED:
                     self.post(user, "phone_auth", msg.id)
                 self._record((MessagePending.kind, self._clock._now, msg.id, user.id, msg.oa, _sorted(verdict.missing),
@@ -343,6 +341,11 @@ class Effects:
             msg = world.messages[message_id]
             if oa_id is None or msg.oa == oa_id:
                 self.discard(msg, user, reason, rule)
+
+
+def _requirements(missing: frozenset[str]) -> frozenset[Requirement]:
+    """A verdict's requirements as a message keeps them (decide.py speaks plain strings)."""
+    return cast("frozenset[Requirement]", missing)
 
 
 def _sorted(missing: frozenset[str]) -> tuple[Requirement, ...]:

@@ -3,8 +3,10 @@
 These are pydantic v2 models so that front ends can dump them to JSON (the
 sandbox's ``/_flowsim/state``, saved scenarios) and so that construction
 from untrusted input is validated.  The engine mutates ``User`` and
-``NotificationMessage`` in place (assignment is not re-validated, for
-speed); everything that appears on a screen or in a webhook is frozen.
+``NotificationMessage`` in place (assignment is not re-validated): they are
+slotted pydantic dataclasses with the models' methods (:class:`ModelFace`
+says why); everything that appears on a screen or in a webhook is a frozen
+``BaseModel``.
 
 Pydantic sits at the API boundary: a user, an official account or a
 template is validated where a caller gives it.  What the engine builds from
@@ -15,11 +17,14 @@ message record, an answer: about ten per delivered message) is made by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import copy
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+from pydantic.fields import FieldInfo
 
 from .answers import is_accepted
 from .records import RecordList, assemble, rebuild, record_maker, values_of
@@ -43,6 +48,8 @@ from .vocabulary import (  # the one vocabulary (re-exported here for the models
     TemplateAccess,
     WebhookType,
 )
+
+_new = object.__new__
 
 
 class _Frozen(BaseModel):
@@ -154,19 +161,115 @@ class SmsInbox(RecordList[Sms]):
     model = Sms
 
 
+class _Fields:
+    """``cls.model_fields`` of a pydantic dataclass: its ``__pydantic_fields__`` (read on the class or an instance)."""
+
+    def __get__(self, obj: object, cls: type[Any]) -> dict[str, FieldInfo]:
+        return cast("dict[str, FieldInfo]", cls.__pydantic_fields__)
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(cls: type[Any]) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(cls)
+    if adapter is None:
+        adapter = _ADAPTERS[cls] = TypeAdapter(cls)
+    return adapter
+
+
+class ModelFace:
+    """The pydantic-model methods of the engine's live state, :class:`User` and :class:`NotificationMessage`.
+
+    Those two are what the engine reads and writes on every step (about two
+    hundred attribute reads and thirty writes per delivered Flow B message),
+    so they are slotted pydantic *dataclasses*, not ``BaseModel`` subclasses:
+
+    * a ``BaseModel`` class defines ``__getattr__``, so CPython does not
+      specialise attribute reads on its instances (about 45 ns a read
+      against 9 for a slotted object);
+    * a ``BaseModel`` keeps its fields in a ``__dict__`` and a
+      ``model_fields_set`` set: two more objects the garbage collector walks
+      for each user and each message, for as long as the run lives;
+    * assignment is plain Python (no ``validate_assignment`` before either).
+
+    Validation is unchanged: ``User(...)`` and ``NotificationMessage(...)``
+    validate their keyword arguments as the models did (``extra`` forbidden,
+    the same field types and patterns), and a pydantic model or
+    ``TypeAdapter`` that holds one validates and dumps it.  This class gives
+    them the methods callers used on the models, through a ``TypeAdapter``:
+    ``model_dump``, ``model_dump_json``, ``model_validate``,
+    ``model_validate_json``, ``model_json_schema``, ``model_copy``,
+    ``model_fields``, and ``dict(obj)``.  ``model_fields_set`` is every field
+    (a live state object always holds all of them; nothing tracks which were
+    given), so ``exclude_unset`` excludes nothing.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+        model_fields: ClassVar[dict[str, FieldInfo]]
+    else:
+        model_fields = _Fields()
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> Self:
+        """Validate ``obj`` (a mapping, or an instance) as this class."""
+        return cast("Self", _adapter(cls).validate_python(obj))
+
+    @classmethod
+    def model_validate_json(cls, data: str | bytes) -> Self:
+        return cast("Self", _adapter(cls).validate_json(data))
+
+    @classmethod
+    def model_json_schema(cls, **kwargs: Any) -> dict[str, Any]:
+        return _adapter(cls).json_schema(**kwargs)
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        """As ``BaseModel.model_dump`` (``mode``, ``include``, ``exclude``, ``by_alias``, ``exclude_none``...)."""
+        return cast("dict[str, Any]", _adapter(type(self)).dump_python(self, **kwargs))
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        return _adapter(type(self)).dump_json(self, **kwargs).decode()
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, not validated again (as ``BaseModel.model_copy``): shallow, or ``deep``; ``update`` applied after."""
+        if deep:
+            copied = copy.deepcopy(self)
+        else:
+            copied = _new(type(self))
+            for name in type(self).model_fields:
+                object.__setattr__(copied, name, getattr(self, name))
+        for name, value in (update or {}).items():
+            if name not in type(self).model_fields:
+                raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+            object.__setattr__(copied, name, value)
+        return copied
+
+    @property
+    def model_fields_set(self) -> set[str]:
+        """Every field: a live state object holds all of them (see the class docstring)."""
+        return set(type(self).model_fields)
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        """``(name, value)`` per field, as iterating a ``BaseModel`` gives (so ``dict(user)`` works)."""
+        for name in type(self).model_fields:
+            yield name, getattr(self, name)
+
+
+
 def _new_chats() -> dict[str, ChatLines]:
     """A new user's chats: the LINE chat, empty."""
     return {LINE_CHAT: ChatLines()}
 
 
-class User(BaseModel):
+@pydantic_dataclass(slots=True, kw_only=True, config=ConfigDict(extra="forbid"))
+class User(ModelFace):
     """A LINE user's account and the state of their LINE app.
 
     ``consent`` and ``screen`` are driven by the state machines in
     :mod:`flowsim.engine.machines`; nothing else assigns them.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str
     line_user_id: str = Field(pattern=r"^U[0-9a-f]{32}$", description="`source.userId` in webhooks")
@@ -223,10 +326,9 @@ class User(BaseModel):
         return challenge is not None and (pin == challenge.pin or pin in challenge.earlier)
 
 
-class NotificationMessage(BaseModel):
+@pydantic_dataclass(slots=True, kw_only=True, config=ConfigDict(extra="forbid"))
+class NotificationMessage(ModelFace):
     """One API request and its fate.  ``status`` is driven by the lifecycle machine."""
-
-    model_config = ConfigDict(extra="forbid")
 
     id: str
     oa: str
@@ -349,7 +451,6 @@ class SendResult(_Frozen):
 
 # ---------------------------------------------------------------- built from the engine's own state
 
-_M = TypeVar("_M", bound=BaseModel)
 
 
 class _Layout:
@@ -373,54 +474,75 @@ class _Layout:
         self.shared: dict[tuple[str, ...], set[str]] = {}
 
 
-_LAYOUTS: dict[type[BaseModel], _Layout] = {}
-
 #: The records the engine keeps of chat lines, SMS and webhook events (:func:`flowsim.engine.records.record_maker`).
 chat_record = record_maker(ChatMessage)
 sms_record = record_maker(Sms)
 webhook_record = record_maker(WebhookEvent)
 
 
-def trusted(cls: type[_M], /, **values: Any) -> _M:
+def trusted(cls: type[_T], /, **values: Any) -> _T:
     """``cls(**values)`` without validation, for values the engine already holds valid.
 
-    The result is the model validation would give for the same valid values:
-    every field in declaration order, defaults (and default factories)
-    filled in, ``model_fields_set`` the names given.  About 0.5 µs, against
-    2-3 µs to validate (and about 5 µs for pydantic's ``model_construct``,
-    which is pure Python).  Never for what a caller gives: that is validated.
+    The result is the object validation would give for the same valid
+    values: every field, defaults (and default factories) filled in; for a
+    ``BaseModel``, the fields in declaration order and ``model_fields_set``
+    the names given.  About 0.5 µs, against 2-3 µs to validate (and about
+    5 µs for pydantic's ``model_construct``, which is pure Python).  Never
+    for what a caller gives: that is validated.
     """
-    layout = _LAYOUTS.get(cls)
-    if layout is None:
-        layout = _LAYOUTS[cls] = _Layout(cls)
-    fields = layout.template.copy()
-    fields.update(values)
-    for name, factory in layout.factories:
-        if name not in values:
-            fields[name] = factory()
-    if layout.frozen:
-        key = tuple(values)
-        given = layout.shared.get(key)
-        if given is None:
-            given = layout.shared[key] = set(key)
-    else:
-        given = set(values)
-    return assemble(cls, fields, given)
+    maker = _MAKERS.get(cls)
+    if maker is None:
+        maker = _MAKERS[cls] = _state_maker(cls) if issubclass(cls, ModelFace) else _model_maker(cast(Any, cls))
+    return cast(_T, maker(**values))
 
 
-def assign_all(model: BaseModel, **values: Any) -> None:
-    """:func:`assign` for several fields in one call (a message's fate sets four)."""
-    model.__dict__.update(values)
-    model.__pydantic_fields_set__.update(values)
+_T = TypeVar("_T")
+#: Per class, the function :func:`trusted` builds it with.
+_MAKERS: dict[type[Any], Callable[..., Any]] = {}
+_UNSET: Any = object()
 
 
-def assign(model: BaseModel, name: str, value: Any) -> None:
-    """``model.<name> = value`` for the engine's mutable models (``User``, ``NotificationMessage``).
+def _model_maker(cls: type[BaseModel]) -> Callable[..., BaseModel]:
+    layout = _Layout(cls)
 
-    Exactly what pydantic's ``__setattr__`` does for a field of a model
-    without ``validate_assignment`` (store it, mark it set), without its
-    dispatch: about 0.2 µs against 0.5, and the engine assigns some thirty
-    fields per delivered message.  Only for field names.
+    def make(**values: Any) -> BaseModel:
+        fields = layout.template.copy()
+        fields.update(values)
+        for name, factory in layout.factories:
+            if name not in values:
+                fields[name] = factory()
+        if layout.frozen:
+            key = tuple(values)
+            given = layout.shared.get(key)
+            if given is None:
+                given = layout.shared[key] = set(key)
+        else:
+            given = set(values)
+        return assemble(cls, fields, given)
+
+    return make
+
+
+def _state_maker(cls: type[ModelFace]) -> Callable[..., ModelFace]:
+    """A function of the fields as keywords (with their defaults) that sets each slot, without validating.
+
+    Generated once per class, as :func:`flowsim.engine.records.record_maker` is: a plain function
+    of keywords costs one call, where a loop over the fields would cost one step per field.
     """
-    model.__dict__[name] = value
-    model.__pydantic_fields_set__.add(name)
+    params, body = [], ["    o = _new(cls)"]
+    scope: dict[str, Any] = {"_new": _new, "cls": cls, "_UNSET": _UNSET}
+    for i, (name, info) in enumerate(cls.model_fields.items()):
+        if info.is_required():
+            params.append(name)
+            body.append(f"    o.{name} = {name}")
+        elif info.default_factory is not None:
+            scope[f"_f{i}"] = info.default_factory
+            params.append(f"{name}=_UNSET")
+            body.append(f"    o.{name} = _f{i}() if {name} is _UNSET else {name}")
+        else:
+            scope[f"_d{i}"] = info.default
+            params.append(f"{name}=_d{i}")
+            body.append(f"    o.{name} = {name}")
+    source = f"def make(*, {', '.join(params)}):\n" + "\n".join(body) + "\n    return o\n"
+    exec(compile(source, f"<trusted {cls.__name__}>", "exec"), scope)
+    return cast("Callable[..., ModelFace]", scope["make"])

@@ -99,7 +99,7 @@ def unpack(value: Any) -> Any:
 
 
 def _frozen_fields(cls: type[BaseModel], what: str) -> tuple[str, ...]:
-    if not cls.model_config.get("frozen"):
+    if not (issubclass(cls, BaseModel) and cls.model_config.get("frozen")):
         raise TypeError(f"{what} makes frozen models only, not {cls.__name__}")
     if cls.__pydantic_post_init__ or cls.__private_attributes__ or cls.model_config.get("extra") == "allow":
         raise TypeError(f"{what} cannot make {cls.__name__}: it has a post-init, private attributes or extras")

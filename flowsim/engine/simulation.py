@@ -73,7 +73,7 @@ def _derived_hex(seed: int | str, *parts: str, length: int = 32) -> str:
     return hashlib.sha256(":".join((str(seed), *parts)).encode()).hexdigest()[:length]
 
 
-_M = TypeVar("_M", bound=BaseModel)
+_M = TypeVar("_M")
 
 def _build(model: type[_M], what: str, **fields: Any) -> _M:
     """Construct a pydantic model from API arguments; a bad value becomes :class:`InvalidValueError`.

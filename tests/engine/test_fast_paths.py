@@ -3,8 +3,8 @@
 * a compiled machine (``flowsim.engine.compiled``) fires exactly as
   ``transitions``' own ``Event.trigger``: every machine, state, trigger and
   outcome of its conditions, the same result, state and error;
-* ``models.trusted`` builds the model validation would build, and
-  ``models.assign`` assigns as pydantic's ``__setattr__`` does;
+* ``models.trusted`` builds the model validation would build (the live
+  state classes, ``User`` and ``NotificationMessage``, included);
 * content's quick JSON check agrees with the one that names the property.
 """
 
@@ -24,7 +24,7 @@ from flowsim.engine import ChatMessage, NotificationMessage, SendResult, User, W
 from flowsim.engine.compiled import compiled
 from flowsim.engine.content import _carried, _not_json
 from flowsim.engine.machines import consent_machine, message_machine, screen_machine
-from flowsim.engine.models import PinChallenge, Sms, assign, assign_all, trusted
+from flowsim.engine.models import PinChallenge, Sms, trusted
 
 AT = datetime(2026, 4, 1, 9, tzinfo=timezone(timedelta(hours=9)))
 MACHINES = {"consent": consent_machine, "message": message_machine, "screen": screen_machine}
@@ -115,25 +115,19 @@ def test_trusted_models_have_their_own_mutable_defaults_and_frozen_ones_stay_fro
         chat.text = "y"  # type: ignore[misc]
 
 
-def test_assign_is_pydantics_assignment():
-    def user() -> User:
-        return User(id="u", line_user_id="U" + "0" * 32, phone=None, created_at=AT)
-
-    ours, theirs = user(), user()
-    assign(ours, "screen", "consent")
-    theirs.screen = "consent"
-    assert ours == theirs and ours.model_fields_set == theirs.model_fields_set
-
-
-def test_assign_all_is_pydantics_assignment_of_each_field():
-    def message() -> NotificationMessage:
-        return NotificationMessage(id="m1", oa="shop", kind="flexible", to="a" * 64, requested_at=AT)
-
-    ours, theirs = message(), message()
-    assign_all(ours, rule="R14", reason=None, decided_at=AT, missing={"sms"})
-    theirs.rule, theirs.reason, theirs.decided_at, theirs.missing = "R14", None, AT, {"sms"}
-    assert ours == theirs and ours.model_fields_set == theirs.model_fields_set
-    assert list(ours.__dict__) == list(theirs.__dict__)  # the fields keep their order
+def test_trusted_live_state_is_what_validation_builds_and_takes_plain_assignment():
+    """User and NotificationMessage are slotted: no ``__dict__``, assignment is a plain store (docs/engine.md)."""
+    values = dict(id="u1", line_user_id="U" + "0" * 32, phone="+818000000001", created_at=AT, blocked={"shop"})
+    ours, theirs = trusted(User, **values), User(**values)  # type: ignore[arg-type]
+    assert ours == theirs and repr(ours) == repr(theirs)
+    assert ours.blocked is not values["blocked"] or theirs.blocked is not values["blocked"]
+    for obj in (ours, trusted(NotificationMessage, id="m1", oa="shop", kind="flexible", to="a" * 64,
+                              requested_at=AT)):
+        assert not hasattr(obj, "__dict__")
+    ours.screen = "consent"
+    assert ours != theirs and ours.model_dump()["screen"] == "consent"
+    with pytest.raises(TypeError):
+        trusted(User, id="u2")  # the required fields stay required
 
 
 _json = st.recursive(
