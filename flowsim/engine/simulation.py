@@ -472,10 +472,14 @@ class Simulation:
         (naming the screen and what it offers), :class:`MissingArgumentError`
         or :class:`UnknownOfficialAccountError`.
         """
-        spec = spec_of(action)
-        if spec is None:
-            raise UnknownActionError(action, tuple(ACTIONS))
-        user = self.user(user_id)
+        try:  # spec_of and user() inline: a tap is the engine's most frequent call
+            spec = ACTIONS[action]
+        except (KeyError, TypeError):  # TypeError: an unhashable name
+            raise UnknownActionError(action, tuple(ACTIONS)) from None
+        try:
+            user = self.users[user_id]
+        except (KeyError, TypeError):
+            user = self.user(user_id)  # raises UnknownUserError, naming what is known
         needed = spec.args
         oa_id = None
         if kwargs or needed:  # most taps take no arguments
@@ -493,7 +497,9 @@ class Simulation:
                 self.official_account(oa_id)
         if action not in ACTIONS_BY_SCREEN[user.screen]:
             raise ActionNotAllowedError(user.id, action, user.screen, self.available_actions(user.id))
-        why = self._unavailable_because(user, action, oa_id)
+        # _unavailable_because inline; a named account was checked above, so it is the one in question
+        why = spec.why_unavailable(user, self.official_accounts.keys() if oa_id is None else (oa_id,),
+                                   oa_id is not None)
         if why:
             raise ActionNotAllowedError(user.id, action, user.screen, self.available_actions(user.id), why)
         if action == "settings_consent" and kwargs["value"] not in ("agreed", "rejected"):
