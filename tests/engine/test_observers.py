@@ -169,3 +169,37 @@ def test_a_bounded_log_never_trims_what_a_reader_holds():
     log.hold(None)
     sim.send_text("shop", sha(HANAKO), "one more")
     assert log.first_kept > mark and 10 <= len(list(log)) < 20
+
+
+def test_an_operation_wrapper_takes_the_arguments_its_method_takes():
+    """events.operation generates its wrapper from the method's parameters: every kind passes through, defaults kept."""
+    import inspect
+
+    from flowsim.engine.events import EventLog, operation
+
+    class Owner:
+        def __init__(self) -> None:
+            self.log = EventLog()
+
+        @operation
+        def every_kind(self, a: int, b: int = 2, *rest: int, c: int = 3, d: int, **more: int) -> tuple[object, ...]:
+            """Its docstring."""
+            return a, b, rest, c, d, more
+
+        @operation
+        def fails(self, what: str) -> None:
+            raise ValueError(what)
+
+    owner = Owner()
+    assert owner.every_kind(1, d=4) == (1, 2, (), 3, 4, {})
+    assert owner.every_kind(1, 5, 6, 7, c=8, d=9, e=10) == (1, 5, (6, 7), 8, 9, {"e": 10})
+    assert owner.every_kind(a=1, d=4, b=0) == (1, 0, (), 3, 4, {})
+    with pytest.raises(TypeError):
+        owner.every_kind(1)  # d is required, as the method says
+    assert inspect.signature(Owner.every_kind) == inspect.signature(Owner.every_kind.__wrapped__)
+    assert Owner.every_kind.__doc__ == "Its docstring."
+    with pytest.raises(ValueError):
+        owner.fails("x")
+    assert owner.log._depth == 0  # the batch ended although the method raised
+    with pytest.raises(TypeError, match="_op_log"):
+        operation(lambda self, _op_log: None)
