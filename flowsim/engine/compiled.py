@@ -22,7 +22,6 @@ not have.  :func:`compiled` refuses nothing; it only decides which path.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, cast
 
 from transitions import Machine
@@ -34,19 +33,14 @@ Table = dict[tuple[Any, str], tuple[Row, ...]]
 
 _ATTRIBUTE = "_flowsim_compiled"
 
-#: How a state is written on the model: ``setattr``, or a faster equivalent for the model's class.
-Assign = Callable[[Any, str, Any], None]
-
-
 class CompiledMachine:
     """``fire(trigger, obj, **kwargs)`` as ``machine.events[trigger].trigger(obj, **kwargs)``, from a table."""
 
-    __slots__ = ("machine", "attribute", "table", "assign")
+    __slots__ = ("machine", "attribute", "table")
 
-    def __init__(self, machine: Machine, assign: Assign = setattr) -> None:
+    def __init__(self, machine: Machine) -> None:
         self.machine = machine
         self.attribute: str = machine.model_attribute
-        self.assign = assign
         #: ``(state, trigger) -> rows``; empty when the machine uses what the table does not do.
         self.table: Table = _table(machine) if _plain(machine) else {}
 
@@ -62,19 +56,18 @@ class CompiledMachine:
                         break
                 else:
                     if dest is not None:
-                        self.assign(obj, self.attribute, dest)
+                        setattr(obj, self.attribute, dest)
                     return True
         except AttributeError:  # a condition the model lacks: the library resolves it (or says why not)
             return bool(self.machine.events[trigger].trigger(obj, **kwargs))
         return False
 
 
-def compiled(machine: Machine, assign: Assign = setattr) -> CompiledMachine:
+def compiled(machine: Machine) -> CompiledMachine:
     """The table of ``machine``, built on first use and kept on the machine (a rebuilt machine gets its own)."""
-    tables: dict[Assign, CompiledMachine] = machine.__dict__.setdefault(_ATTRIBUTE, {})
-    table = tables.get(assign)
+    table: CompiledMachine | None = machine.__dict__.get(_ATTRIBUTE)
     if table is None:
-        table = tables[assign] = CompiledMachine(machine, assign)
+        table = machine.__dict__[_ATTRIBUTE] = CompiledMachine(machine)
     return table
 
 
