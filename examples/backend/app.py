@@ -17,7 +17,7 @@ Run it: ``uvicorn app:app --port 8000`` (from this directory).
 | method, path | what |
 | --- | --- |
 | ``POST /orders`` | ``{"id": "A-1001", "phone": "+819011110004", "item": "Tea set"}`` creates an order |
-| ``POST /orders/{id}/ship`` | sends the notification; the order becomes ``sent`` (LINE took it) or ``not_sent`` |
+| ``POST /orders/{id}/ship`` | sends the notification; the order becomes ``sent`` (LINE took it) or ``not_sent`` (or is already ``notified``: LINE's webhook can beat its answer) |
 | ``GET /orders/{id}`` | the order, with LINE's answer |
 | ``POST /callback`` | LINE's webhook: verifies the signature; a delivery event marks the order ``notified`` |
 """
@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,9 @@ class Shop:
         self.data = Path(data) if data is not None else None
         self.orders: dict[str, Order] = {}
         self.seen_events: set[str] = set()   # LINE may redeliver: handle each webhookEventId once
+        # ship() runs in a worker thread and the webhook on the event loop, and LINE's delivery webhook
+        # can arrive before the push's answer has been handled: one lock around every change of state.
+        self.lock = threading.Lock()
         if self.data is not None and self.data.exists():
             try:
                 saved = json.loads(self.data.read_text(encoding="utf-8"))
@@ -98,8 +102,9 @@ class Shop:
         new.replace(self.data)
 
     def add(self, order: Order) -> None:
-        self.orders[order.id] = order
-        self.save()
+        with self.lock:
+            self.orders[order.id] = order
+            self.save()
 
     def ship(self, order: Order) -> None:
         to = hashlib.sha256(order.phone.encode()).hexdigest()   # LINE wants the SHA-256 of the E.164 number
@@ -109,26 +114,30 @@ class Shop:
                 answer = MessagingApi(client).push_messages_by_phone_with_http_info(
                     request, x_line_delivery_tag=order.delivery_tag)
             except ApiException as exc:
-                order.status = "not_sent"
                 error = ErrorResponse.from_json(exc.body)
-                order.line_answer = {"status": exc.status, "message": error.message}
-                self.save()
+                with self.lock:
+                    order.status = "not_sent"
+                    order.line_answer = {"status": exc.status, "message": error.message}
+                    self.save()
                 return
-        order.status = "sent"
-        order.line_answer = {"status": answer.status_code, "request_id": answer.headers.get("x-line-request-id")}
-        self.save()
+        with self.lock:
+            if order.status != "notified":   # the delivery webhook may have come first: keep what it said
+                order.status = "sent"
+            order.line_answer = {"status": answer.status_code, "request_id": answer.headers.get("x-line-request-id")}
+            self.save()
 
     def on_webhook(self, body: str, signature: str) -> None:
         for event in self.parser.parse(body, signature):        # raises InvalidSignatureError
-            event_id = event.webhook_event_id
-            if event_id in self.seen_events:
-                continue
-            self.seen_events.add(event_id)
-            if isinstance(event, PnpDeliveryCompletionEvent):
-                for order in self.orders.values():
-                    if order.delivery_tag == event.delivery.data:
-                        order.status = "notified"
-            self.save()
+            with self.lock:
+                event_id = event.webhook_event_id
+                if event_id in self.seen_events:
+                    continue
+                self.seen_events.add(event_id)
+                if isinstance(event, PnpDeliveryCompletionEvent):
+                    for order in self.orders.values():
+                        if order.delivery_tag == event.delivery.data:
+                            order.status = "notified"
+                self.save()
 
 
 def create_app(shop: Shop | None = None) -> Starlette:
