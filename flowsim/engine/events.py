@@ -45,7 +45,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import linecache
 import logging
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,7 +57,7 @@ from typing import Any, ClassVar, TypeVar, Union, dataclass_transform
 from pydantic import BaseModel
 
 from .errors import InvalidValueError
-from .models import ChatMessage, Sms, WebhookEvent
+from .models import ChatMessage, ModelFace, Sms, WebhookEvent
 from .records import rebuild, values_of
 from .vocabulary import ConsentState, DiscardReason, MessageKind, Requirement, Screen
 
@@ -161,7 +163,7 @@ class Event:
         out: dict[str, Any] = {"kind": self.kind}
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if isinstance(value, BaseModel):
+            if isinstance(value, (BaseModel, ModelFace)):
                 value = value.model_dump(mode="json")
             elif isinstance(value, (datetime, date)):
                 value = value.isoformat()
@@ -426,44 +428,66 @@ def operation(method: _M) -> _M:
 
     :meth:`EventLog.begin_operation` and :meth:`EventLog.end_operation` written
     out here, in this module, so that a public call costs no extra calls when
-    nobody subscribes and the log is unbounded (a scenario run).  The wrapper
-    is generated with the method's own parameters (defaults included), so a
-    call does not pack its arguments into ``*args, **kwargs`` and unpack them
-    again: about 0.1 µs of the 0.25 µs a generic wrapper costs, on every tap.
+    nobody subscribes and the log is unbounded (a scenario run).  For a plain
+    function the wrapper is generated with the function's own parameters
+    (defaults included), so a call does not pack its arguments into
+    ``*args, **kwargs`` and unpack them again: about 0.1 µs of the 0.25 µs a
+    generic wrapper costs, on every tap.  Anything else (a ``partial``, a
+    function already wrapped, parameters the generated code would shadow)
+    gets the generic wrapper, which does the same.
     """
-    params, passed = [], []
-    scope: dict[str, Any] = {"_op_method": method}
+    source = _operation_source(method)
+    if source is None:
+        return _generic_operation(method)
+    filename = f"<flowsim operation {method.__module__}.{method.__qualname__}>"
+    scope: dict[str, Any] = {"_op_method": method, "_op_len": len, **source[1]}
+    exec(compile(source[0], filename, "exec"), scope)
+    linecache.cache[filename] = (len(source[0]), None, source[0].splitlines(True), filename)  # tracebacks show it
+    return functools.wraps(method)(scope["run"])  # type: ignore[return-value]
+
+
+_WRAPPER_NAMES = frozenset({"_op_method", "_op_log", "_op_depth", "_op_len"})
+
+
+def _operation_source(method: Callable[..., Any]) -> tuple[str, dict[str, Any]] | None:
+    """The generated wrapper's source and its defaults, or None when only the generic wrapper is exact."""
+    if not isinstance(method, types.FunctionType) or hasattr(method, "__wrapped__"):
+        return None
+    parameters = list(inspect.signature(method, follow_wrapped=False).parameters.values())
+    if not parameters or parameters[0].kind not in (inspect.Parameter.POSITIONAL_ONLY,
+                                                    inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        return None  # no owner to read the log from
+    if _WRAPPER_NAMES & {p.name for p in parameters}:
+        return None
     kinds = inspect.Parameter
-    for i, p in enumerate(inspect.signature(method).parameters.values()):
+    params: list[str] = []
+    passed: list[str] = []
+    defaults: dict[str, Any] = {}
+    for i, p in enumerate(parameters):
+        if p.kind is kinds.KEYWORD_ONLY and not any(x.startswith("*") for x in params):
+            params.append("*")
         if p.kind is kinds.VAR_POSITIONAL:
             params.append(f"*{p.name}")
             passed.append(f"*{p.name}")
-            continue
-        if p.kind is kinds.VAR_KEYWORD:
+        elif p.kind is kinds.VAR_KEYWORD:
             params.append(f"**{p.name}")
             passed.append(f"**{p.name}")
-            continue
-        if p.kind is kinds.KEYWORD_ONLY and not any(x.startswith("*") for x in params):
-            params.append("*")
-        if p.kind is kinds.POSITIONAL_ONLY:
-            raise TypeError(f"operation(): {method.__qualname__} has a positional-only parameter")
-        if p.default is kinds.empty:
-            params.append(p.name)
         else:
-            scope[f"_d{i}"] = p.default
-            params.append(f"{p.name}=_d{i}")
-        passed.append(f"{p.name}={p.name}" if p.kind is kinds.KEYWORD_ONLY else p.name)
-    if not params or params[0].startswith("*"):
-        raise TypeError(f"operation(): {method.__qualname__} takes no self")
-    owner = params[0]
-    taken = set(inspect.signature(method).parameters) & {"_op_method", "_op_log", "_op_depth"}
-    if taken:
-        raise TypeError(f"operation(): {method.__qualname__} has a parameter the wrapper uses: {sorted(taken)}")
+            if p.default is kinds.empty:
+                params.append(p.name)
+            else:
+                defaults[f"_op_default{i}"] = p.default
+                params.append(f"{p.name}=_op_default{i}")
+            passed.append(f"{p.name}={p.name}" if p.kind is kinds.KEYWORD_ONLY else p.name)
+        if p.kind is kinds.POSITIONAL_ONLY and (i + 1 == len(parameters)
+                                                or parameters[i + 1].kind is not kinds.POSITIONAL_ONLY):
+            params.append("/")
+    owner = parameters[0].name
     source = f"""def run({', '.join(params)}):
     _op_log = {owner}.log
     _op_depth = _op_log._depth
     if _op_depth == 0:
-        _op_log._batch_start = len(_op_log._events)
+        _op_log._batch_start = _op_len(_op_log._events)
     _op_log._depth = _op_depth + 1
     try:
         return _op_method({', '.join(passed)})
@@ -472,8 +496,25 @@ def operation(method: _M) -> _M:
         if _op_depth == 0 and (_op_log._subscribers or _op_log._keep is not None):
             _op_log._end_batch()
 """
-    exec(compile(source, f"<operation {method.__qualname__}>", "exec"), scope)
-    return functools.wraps(method)(scope["run"])  # type: ignore[return-value]
+    return source, defaults
+
+
+def _generic_operation(method: _M) -> _M:
+    @functools.wraps(method)
+    def run(owner: Any, *args: Any, **kwargs: Any) -> Any:
+        log: EventLog = owner.log
+        depth = log._depth
+        if depth == 0:
+            log._batch_start = len(log._events)
+        log._depth = depth + 1
+        try:
+            return method(owner, *args, **kwargs)
+        finally:
+            log._depth = depth
+            if depth == 0 and (log._subscribers or log._keep is not None):
+                log._end_batch()
+
+    return run  # type: ignore[return-value]
 
 
 class EventLog:

@@ -200,12 +200,19 @@ class ModelFace:
     them the methods callers used on the models, through a ``TypeAdapter``:
     ``model_dump``, ``model_dump_json``, ``model_validate``,
     ``model_validate_json``, ``model_json_schema``, ``model_copy``,
-    ``model_fields``, and ``dict(obj)``.  ``model_fields_set`` is every field
-    (a live state object always holds all of them; nothing tracks which were
-    given), so ``exclude_unset`` excludes nothing.
+    ``model_fields``, ``model_construct``, ``str()`` and ``dict(obj)``.
+
+    What differs from a ``BaseModel``: ``isinstance(obj, BaseModel)`` is
+    false (it is a dataclass); ``model_fields_set`` is every field (a live
+    state object always holds all of them; nothing tracks which were given),
+    so ``exclude_unset`` excludes nothing; there is no ``__dict__``, so
+    setting a name that is not a field raises ``AttributeError``; pydantic
+    reports an unknown keyword as ``unexpected_keyword_argument`` (a model
+    says ``extra_forbidden``).  ``Simulation`` turns every validation error
+    into its own :class:`~flowsim.engine.errors.InvalidValueError`, as before.
     """
 
-    __slots__ = ()
+    __slots__ = ("__weakref__",)  # as a BaseModel, a live state object can be weakly referenced
 
     if TYPE_CHECKING:
         model_fields: ClassVar[dict[str, FieldInfo]]
@@ -213,17 +220,25 @@ class ModelFace:
         model_fields = _Fields()
 
     @classmethod
-    def model_validate(cls, obj: Any) -> Self:
+    def model_validate(cls, obj: Any, *, strict: bool | None = None, from_attributes: bool | None = None,
+                       context: Any | None = None) -> Self:
         """Validate ``obj`` (a mapping, or an instance) as this class."""
-        return cast("Self", _adapter(cls).validate_python(obj))
+        return cast("Self", _adapter(cls).validate_python(obj, strict=strict, from_attributes=from_attributes,
+                                                          context=context))
 
     @classmethod
-    def model_validate_json(cls, data: str | bytes) -> Self:
-        return cast("Self", _adapter(cls).validate_json(data))
+    def model_validate_json(cls, json_data: str | bytes, *, strict: bool | None = None,
+                            context: Any | None = None) -> Self:
+        return cast("Self", _adapter(cls).validate_json(json_data, strict=strict, context=context))
 
     @classmethod
-    def model_json_schema(cls, **kwargs: Any) -> dict[str, Any]:
-        return _adapter(cls).json_schema(**kwargs)
+    def model_json_schema(cls, by_alias: bool = True, **kwargs: Any) -> dict[str, Any]:
+        return _adapter(cls).json_schema(by_alias=by_alias, **kwargs)
+
+    @classmethod
+    def model_construct(cls, **values: Any) -> Self:
+        """Build without validating, as ``BaseModel.model_construct`` (defaults filled in)."""
+        return trusted(cls, **values)
 
     def model_dump(self, **kwargs: Any) -> dict[str, Any]:
         """As ``BaseModel.model_dump`` (``mode``, ``include``, ``exclude``, ``by_alias``, ``exclude_none``...)."""
@@ -250,6 +265,10 @@ class ModelFace:
     def model_fields_set(self) -> set[str]:
         """Every field: a live state object holds all of them (see the class docstring)."""
         return set(type(self).model_fields)
+
+    def __str__(self) -> str:
+        """``name=value`` pairs, as ``str()`` of a ``BaseModel`` gives (``repr`` adds the class name)."""
+        return " ".join(f"{name}={value!r}" for name, value in self)
 
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         """``(name, value)`` per field, as iterating a ``BaseModel`` gives (so ``dict(user)`` works)."""

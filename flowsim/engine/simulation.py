@@ -472,10 +472,13 @@ class Simulation:
         (naming the screen and what it offers), :class:`MissingArgumentError`
         or :class:`UnknownOfficialAccountError`.
         """
-        try:  # spec_of and user() inline: a tap is the engine's most frequent call
-            spec = ACTIONS[action]
-        except (KeyError, TypeError):  # TypeError: an unhashable name
-            raise UnknownActionError(action, tuple(ACTIONS)) from None
+        # spec_of and user() inline for the common case: a tap is the engine's most frequent call
+        try:
+            spec = ACTIONS[action] if type(action) is str else spec_of(action)
+        except KeyError:
+            spec = None
+        if spec is None:
+            raise UnknownActionError(action, tuple(ACTIONS))
         try:
             user = self.users[user_id]
         except (KeyError, TypeError):
