@@ -453,13 +453,12 @@ def _operation_source(method: Callable[..., Any]) -> tuple[str, dict[str, Any]] 
     """The generated wrapper's source and its defaults, or None when only the generic wrapper is exact."""
     if not isinstance(method, types.FunctionType) or hasattr(method, "__wrapped__"):
         return None
+    kinds = inspect.Parameter
     parameters = list(inspect.signature(method, follow_wrapped=False).parameters.values())
-    if not parameters or parameters[0].kind not in (inspect.Parameter.POSITIONAL_ONLY,
-                                                    inspect.Parameter.POSITIONAL_OR_KEYWORD):
+    if not parameters or parameters[0].kind not in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD):
         return None  # no owner to read the log from
     if _WRAPPER_NAMES & {p.name for p in parameters}:
         return None
-    kinds = inspect.Parameter
     params: list[str] = []
     passed: list[str] = []
     defaults: dict[str, Any] = {}

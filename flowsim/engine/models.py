@@ -276,7 +276,6 @@ class ModelFace:
             yield name, getattr(self, name)
 
 
-
 def _new_chats() -> dict[str, ChatLines]:
     """A new user's chats: the LINE chat, empty."""
     return {LINE_CHAT: ChatLines()}
@@ -470,6 +469,10 @@ class SendResult(_Frozen):
 
 # ---------------------------------------------------------------- built from the engine's own state
 
+_T = TypeVar("_T")
+#: Per class, the function :func:`trusted` builds it with.
+_MAKERS: dict[type[Any], Callable[..., Any]] = {}
+_UNSET: Any = object()
 
 
 class _Layout:
@@ -513,12 +516,6 @@ def trusted(cls: type[_T], /, **values: Any) -> _T:
     if maker is None:
         maker = _MAKERS[cls] = _state_maker(cls) if issubclass(cls, ModelFace) else _model_maker(cast(Any, cls))
     return cast(_T, maker(**values))
-
-
-_T = TypeVar("_T")
-#: Per class, the function :func:`trusted` builds it with.
-_MAKERS: dict[type[Any], Callable[..., Any]] = {}
-_UNSET: Any = object()
 
 
 def _model_maker(cls: type[BaseModel]) -> Callable[..., BaseModel]:

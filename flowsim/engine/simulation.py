@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from . import answers, arguments, decide, decisions, phone
 from .actions import ACTIONS, spec_of
@@ -454,15 +454,12 @@ class Simulation:
         user = self.user(user_id)
         if oa is not None:
             self.official_account(oa)  # UnknownOfficialAccountError
-        return [a for a in ACTIONS_BY_SCREEN[user.screen] if not self._unavailable_because(user, a, oa)]
+        in_question = self._accounts_in_question(oa)
+        return [a for a in ACTIONS_BY_SCREEN[user.screen] if not ACTIONS[a].why_unavailable(user, in_question, oa is not None)]
 
-    def _unavailable_because(self, user: User, action: str, oa_id: str | None = None) -> str:
-        """Why an action that the screen allows is not available (empty when it is): the registry's word."""
-        if oa_id is None:
-            others: Iterable[str] = self.official_accounts.keys()
-        else:
-            others = (oa_id,) if oa_id in self.official_accounts else ()
-        return ACTIONS[action].why_unavailable(user, others, oa_id is not None)
+    def _accounts_in_question(self, oa_id: str | None) -> Iterable[str]:
+        """What an action's availability is asked about: every account, or the one (already checked) named."""
+        return self.official_accounts.keys() if oa_id is None else (oa_id,)
 
     @_operation
     def do(self, user_id: str, action: str, **kwargs: Any) -> User:
@@ -500,9 +497,7 @@ class Simulation:
                 self.official_account(oa_id)
         if action not in ACTIONS_BY_SCREEN[user.screen]:
             raise ActionNotAllowedError(user.id, action, user.screen, self.available_actions(user.id))
-        # _unavailable_because inline; a named account was checked above, so it is the one in question
-        why = spec.why_unavailable(user, self.official_accounts.keys() if oa_id is None else (oa_id,),
-                                   oa_id is not None)
+        why = spec.why_unavailable(user, self._accounts_in_question(oa_id), oa_id is not None)
         if why:
             raise ActionNotAllowedError(user.id, action, user.screen, self.available_actions(user.id), why)
         if action == "settings_consent" and kwargs["value"] not in ("agreed", "rejected"):
