@@ -68,7 +68,9 @@ from .events import (
     SubscriberError,
     UserActed,
     WebhookQueued,
+    from_record,
 )
+from .events import Record as EventRecord
 from .machines import CONSENT_TRANSITIONS, MESSAGE_TRANSITIONS, SCREEN_TRANSITIONS
 from .models import ChatMessage, NotificationMessage, OfficialAccount, SendResult, Sms, User, WebhookEvent
 from .phone import hash_number, normalise

@@ -35,11 +35,11 @@ import json
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from flowsim.engine import wall_now
+from flowsim.engine import EventRecord, WebhookQueued, from_record, wall_now
 
 USER_AGENT = "LineBotWebhook/2.0"
 
@@ -109,10 +109,11 @@ class Delivery:
 
     seq: int
     channel: Channel
-    #: The engine's webhook event (anything with ``payload()``: LINE's JSON for it).
-    source: Any
+    #: The engine's log record of the event (``WebhookQueued``), as logged: built only when needed.
+    source: EventRecord
     state: str = "queued"
-    attempts: list[Attempt] = field(default_factory=list)
+    #: Every attempt, oldest first (a tuple: most deliveries of a busy run have none, and share the empty one).
+    attempts: tuple[Attempt, ...] = ()
     next_attempt: datetime | None = None
     first_try: float | None = None
     _event: dict[str, Any] | None = None
@@ -121,7 +122,8 @@ class Delivery:
     def event(self) -> dict[str, Any]:
         """LINE's JSON of the event, made when first needed (most deliveries of a busy run are never shown)."""
         if self._event is None:
-            self._event = self.source.payload()
+            queued = cast(WebhookQueued, from_record(self.source))  # Sandbox.collect hands over only these
+            self._event = queued.event.payload()
         return self._event
 
     @property
@@ -211,10 +213,10 @@ class WebhookSender:
 
     # ------------------------------------------------------------------ queueing
 
-    def enqueue(self, channel: Channel, event: Any) -> Delivery:
-        """Queue the engine's webhook ``event`` (its ``payload()`` is LINE's JSON) for ``channel``."""
+    def enqueue(self, channel: Channel, record: EventRecord) -> Delivery:
+        """Queue the engine's webhook event (its ``WebhookQueued`` log record) for ``channel``."""
         self._seq += 1
-        delivery = Delivery(self._seq, channel, event)
+        delivery = Delivery(self._seq, channel, record)
         self._deliveries[delivery.seq] = delivery
         if channel.webhook is None:
             delivery.state = "no_endpoint"  # LINE sends nothing without a webhook URL
@@ -258,7 +260,7 @@ class WebhookSender:
             return
         redelivery = bool(delivery.attempts)
         attempt = Attempt(len(delivery.attempts) + 1, redelivery, wall_now(), url)
-        delivery.attempts.append(attempt)
+        delivery.attempts += (attempt,)
         delivery.state, delivery.next_attempt = "sending", None
         if delivery.first_try is None:
             delivery.first_try = time.monotonic()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from flowsim.engine import Catalogue, Event, wall_now
+from flowsim.engine import Catalogue, Event, WebhookQueued, wall_now
 from flowsim.scenario import Scenario, ScenarioRun
 
 from . import line
@@ -40,6 +40,8 @@ KEEP_REQUESTS = 10_000
 KEEP_EVENTS = 10_000
 #: The lines each simulated chat, SMS inbox and webhook queue keeps (a phone shows the recent ones).
 KEEP_LINES = 200
+#: Where a ``WebhookQueued`` record holds the official account (after the kind: the record's layout).
+_OA = 1 + WebhookQueued.record_fields.index("oa")
 
 
 class WorldError(Exception):
@@ -206,10 +208,11 @@ class Sandbox:
         """
         if len(self.sim.log) == self._log_seen:  # nothing logged since (most calls: before a request's work)
             return
-        events, self._log_seen = webhooks_since(self.sim, self._log_seen)
+        records, self._log_seen = webhooks_since(self.sim, self._log_seen)
         self.sim.log.hold(self._log_seen)
-        for event in events:
-            self.sender.enqueue(self.channels[event.oa], event)
+        channels, enqueue = self.channels, self.sender.enqueue
+        for record in records:
+            enqueue(channels[record[_OA]], record)
 
     def reset(self, settings: bool = False) -> None:
         """Back to the world as loaded (clock, users, messages, webhooks, recorded requests).
