@@ -106,7 +106,10 @@ def _not_json(value: Any, prop: str) -> tuple[str, str] | None:
 
 def _carried(node: Any, depth: int = 0) -> bool:
     """True when :func:`_not_json` finds nothing in ``node``: the same checks without building paths
-    (a send's content is almost always fine, and naming every property cost more than checking it)."""
+    (a send's content is almost always fine, and naming every property cost more than checking it).
+
+    An ASCII ``str`` (most keys and leaves of a parsed body) is accepted where it is met, without a call.
+    """
     if node is None or isinstance(node, bool):
         return True
     if isinstance(node, str):
@@ -119,14 +122,16 @@ def _carried(node: Any, depth: int = 0) -> bool:
         if depth >= MAX_DEPTH:
             return False
         for key, child in node.items():
-            if not is_text(key) or not _carried(child, depth + 1):
+            if not (type(key) is str and key.isascii() or is_text(key)):
+                return False
+            if not (type(child) is str and child.isascii() or _carried(child, depth + 1)):
                 return False
         return True
     if isinstance(node, (list, tuple)):
         if depth >= MAX_DEPTH:
             return False
         for child in node:
-            if not _carried(child, depth + 1):
+            if not (type(child) is str and child.isascii() or _carried(child, depth + 1)):
                 return False
         return True
     return False

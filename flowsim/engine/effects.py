@@ -72,7 +72,7 @@ _NOTHING: frozenset[Requirement] = frozenset()
 class Effects:
     """Applies decisions to a :class:`World`; every method logs what it changed."""
 
-    __slots__ = ("world", "_consent", "_lifecycle", "_screens", "_clock", "_record", "_expire", "_day")
+    __slots__ = ("world", "_consent", "_lifecycle", "_screens", "_clock", "_record", "_expire", "_day", "_millis")
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -89,6 +89,7 @@ class Effects:
         self._screens = compiled(screen_machine())
         self._expire = self.expire  # every R22 timer's callback, bound once (its message id is the timer's argument)
         self._day: tuple[datetime | None, date] = (None, date.min)  # (a time, its UTC+9 day): deliveries come many per instant
+        self._millis: tuple[datetime | None, int] = (None, 0)  # (a time, its Unix milliseconds): for webhook ids, alike
 
     # ------------------------------------------------------------------ the log and the machines
 
@@ -146,7 +147,11 @@ class Effects:
             if kind in ("follow", "message"):
                 fields["reply_token"] = world.id_rng.randbytes(16).hex()
         now = self._clock._now
-        event_id = ulid(int(now.timestamp() * 1000), int.from_bytes(world.id_rng.randbytes(10), "big"))
+        at, millis = self._millis
+        if at is not now:
+            millis = int(now.timestamp() * 1000)
+            self._millis = (now, millis)
+        event_id = ulid(millis, int.from_bytes(world.id_rng.randbytes(10), "big"))
         event = webhook_record(type=kind, oa=oa_id, at=now, webhook_event_id=event_id, **fields)
         self._keep_last(world.webhooks[oa_id], event)
         self._record((WebhookQueued.kind, now, oa_id, *event))

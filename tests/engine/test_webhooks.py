@@ -87,6 +87,22 @@ def test_R25_webhook_event_ids_are_unique_and_reproducible_from_the_seed():
     assert ids(1) != ids(2)
 
 
+@pytest.mark.rules("R25")
+def test_R25_webhook_event_ids_carry_the_millisecond_each_event_was_queued_at():
+    """R25: a ULID's time part is its event's ``timestamp``, also when many events share an instant
+    (the engine reuses the instant's milliseconds) and after the clock moved by less than a second."""
+    sim = new_sim()
+    add_user(sim, "hanako", HANAKO, consent="agreed")
+    for step in (timedelta(0), timedelta(0), timedelta(milliseconds=1), timedelta(milliseconds=999),
+                 timedelta(days=1)):
+        sim.advance(step)
+        sim.send_text("shop", sha(HANAKO), "hello")
+    events = sim.webhooks["shop"]
+    stamps = [int(w.at.timestamp() * 1000) for w in events]
+    assert [ULID.from_str(w.webhook_event_id).milliseconds for w in events] == stamps
+    assert [b - a for a, b in zip(stamps, stamps[1:])] == [0, 1, 999, 86_400_000]
+
+
 @pytest.mark.rules("R26")
 def test_R26_counts_per_kind_and_per_utc_plus_9_day_of_delivery():
     """R26: 23:59:59 JST and 00:00:00 JST next day count on different days, per kind."""
