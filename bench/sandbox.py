@@ -2,7 +2,7 @@
 
 Usage:
     python bench/sandbox.py [--duration 60] [--clients 2] [--connections 16] [--channels 4] [--every 5]
-                            [--only bare|sandbox] [--tracemalloc] [--profile FILE]
+                            [--rounds 1] [--only bare|sandbox] [--tracemalloc] [--profile FILE]
     python bench/sandbox.py --in-process N [--only bare|sandbox]
 
 Both servers run in the same run, one after the other, each as one uvicorn
@@ -478,6 +478,8 @@ def main() -> None:
     parser.add_argument("--tracemalloc", action="store_true", help="what grows in the sandbox (slow)")
     parser.add_argument("--snapshot-at", type=float, help="seconds into the run of the first snapshot (default 1/3)")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the sandbox server into FILE (slow)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate the two servers this many times and print the medians (e.g. 5 with --duration 10)")
     parser.add_argument("--port", type=int, default=18765)
     parser.add_argument("--only", choices=("bare", "sandbox"))
     parser.add_argument("--in-process", type=int, metavar="N",
@@ -492,21 +494,54 @@ def main() -> None:
         return
     print(f"{args.seconds:g} s each, {args.clients} client processes x {args.connections} connections, "
           f"{os.cpu_count()} CPUs; sandbox: {args.channels} channels, {USERS} users, every send delivered")
-    results = {}
-    for kind in ("bare", "sandbox"):
-        if args.only in (None, kind):
-            results[kind] = measure(kind, args, args.port + (kind == "sandbox"))
-            print(report(results[kind]), flush=True)
-    if len(results) == 2:
-        ratio = results["sandbox"]["rps"] / results["bare"]["rps"]
-        rss = results["sandbox"]["rss"]
-        cost = {k: 1e6 * r["server_cpu"] / r["rps"] for k, r in results.items() if r["rps"]}
-        print(f"server CPU per request: bare {cost.get('bare', 0):.0f} µs, sandbox {cost.get('sandbox', 0):.0f} µs")
-        by_cpu = cost["bare"] / cost["sandbox"] if cost.get("bare") and cost.get("sandbox") else 0.0
-        print(f"sandbox / bare: {ratio:.2f}x by requests/s, {by_cpu:.2f}x by server CPU per request "
-              f"(goal >= 0.5x); goal >= 2,000 req/s: "
-              f"{'met' if results['sandbox']['rps'] >= 2000 else 'NOT met'}; sandbox memory "
-              f"{rss[0][1]:.0f} -> {rss[-1][1]:.0f} MB over the run")
+    rounds = []
+    for n in range(args.rounds):
+        if args.rounds > 1:
+            print(f"round {n + 1} of {args.rounds}", flush=True)
+        results = {}
+        for kind in ("bare", "sandbox"):
+            if args.only in (None, kind):
+                results[kind] = measure(kind, args, args.port + (kind == "sandbox"))
+                print(report(results[kind]), flush=True)
+        if len(results) == 2:
+            rounds.append(compare(results))
+    if len(rounds) > 1:
+        print(summary(rounds))
+
+
+def compare(results: dict) -> tuple[float, float, float, float]:
+    """Print one round's comparison; ``(bare µs, sandbox µs, ratio by requests/s, ratio by CPU per request)``."""
+    ratio = results["sandbox"]["rps"] / results["bare"]["rps"]
+    rss = results["sandbox"]["rss"]
+    cost = {k: 1e6 * r["server_cpu"] / r["rps"] for k, r in results.items() if r["rps"]}
+    print(f"server CPU per request: bare {cost.get('bare', 0):.0f} µs, sandbox {cost.get('sandbox', 0):.0f} µs")
+    by_cpu = cost["bare"] / cost["sandbox"] if cost.get("bare") and cost.get("sandbox") else 0.0
+    print(f"sandbox / bare: {ratio:.2f}x by requests/s, {by_cpu:.2f}x by server CPU per request "
+          f"(goal >= 0.5x); goal >= 2,000 req/s: "
+          f"{'met' if results['sandbox']['rps'] >= 2000 else 'NOT met'}; sandbox memory "
+          f"{rss[0][1]:.0f} -> {rss[-1][1]:.0f} MB over the run", flush=True)
+    return cost.get("bare", 0.0), cost.get("sandbox", 0.0), ratio, by_cpu
+
+
+def summary(rounds: list[tuple[float, float, float, float]]) -> str:
+    """``--rounds``: each round's figures and their medians.
+
+    The machine's other load drifts over minutes, and moves a pair of runs
+    by more than most changes to the sandbox do (at 09771c8, six pairs of
+    10 s runs of the same code gave 0.30x to 0.43x); the servers alternate, so that a drift
+    falls on both, and the median of the rounds' ratios is the figure.
+    """
+    def median(values: list[float]) -> float:
+        ordered = sorted(values)
+        mid = len(ordered) // 2
+        return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+    bare, box, by_rps, by_cpu = (list(column) for column in zip(*rounds))
+    each = ", ".join(f"{r:.2f}x" for r in by_rps)
+    return (f"{len(rounds)} rounds, sandbox / bare by requests/s: {each}\n"
+            f"median: bare {median(bare):.0f} µs, sandbox {median(box):.0f} µs of server CPU per request; "
+            f"{median(by_rps):.2f}x by requests/s, {median(by_cpu):.2f}x by CPU per request "
+            f"(range {min(by_rps):.2f}-{max(by_rps):.2f}x; goal >= 0.5x)")
 
 
 if __name__ == "__main__":
