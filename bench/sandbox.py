@@ -23,7 +23,9 @@ of a core is said not to have set its rate.  Printed: requests/s, the
 statuses, p50/p99 latency, the server's CPU use (and so its cost per
 request, which is what a busy shared machine changes least), its memory
 (RSS) every ``--every`` seconds, and the sandbox against the bare server by
-requests/s and by CPU per request.
+requests/s and by CPU per request.  ``--rounds N`` runs the pair N times,
+alternating the servers, and ends with each round's ratio and the medians
+(:func:`summary`): the figure to compare changes by on a shared machine.
 
 Memory: beside each RSS sample the sandbox's own count of requests
 (``GET /_flowsim/health``) and how full its bounded stores are; the run
